@@ -1,0 +1,23 @@
+/**
+ * Every error vodkit answers with, keyed by its stable code. Clients switch on
+ * the code; the status and message are what the server sends with it.
+ */
+export const errorCodes = {
+  VALIDATION: { status: 400, message: 'The request is not valid.' },
+  MALFORMED_JSON: { status: 400, message: 'The request body is not valid JSON.' },
+  UNAUTHENTICATED: { status: 401, message: 'A valid session is required.' },
+  BAD_CREDENTIALS: { status: 401, message: 'The user name or password is wrong.' },
+  FORBIDDEN: { status: 403, message: 'This session may not act on that resource.' },
+  NOT_FOUND: { status: 404, message: 'No route matches this path.' },
+  USER_NOT_FOUND: { status: 404, message: 'No such user.' },
+  VIDEO_NOT_FOUND: { status: 404, message: 'No such video.' },
+  METHOD_NOT_ALLOWED: { status: 405, message: 'This route does not accept that method.' },
+  USER_EXISTS: { status: 409, message: 'That user name is taken.' },
+  PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The request body has an unsupported content type.' },
+  CLIENT_CLOSED_REQUEST: { status: 499, message: 'The client closed the request before it was answered.' },
+  INTERNAL: { status: 500, message: 'Something went wrong on our side.' },
+  UNAVAILABLE: { status: 503, message: 'The service is not available right now.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof errorCodes;

@@ -1,0 +1,25 @@
+import type { AppRoute, AppRouter, ServerInferRequest, ServerInferResponses } from '@ts-rest/core';
+import type { PasswordHasher } from '../auth/password-hasher.js';
+import type { Sessions } from '../auth/sessions.js';
+import type { Store } from '../store/types.js';
+
+/** What handlers work with; built once per vodkit instance. */
+export interface HandlerDeps {
+  store: Store;
+  passwords: PasswordHasher;
+  sessions: Sessions;
+  /** Creation timestamps: strictly increasing within this process so newest-first is stable. */
+  now: () => Date;
+  newId: () => string;
+  /** Prefix of `stream_url`: empty for same-origin, or the stream service's origin. */
+  streamBaseUrl: string;
+}
+
+/** The request as the contract describes it, already validated. */
+export type HandlerInput<R extends AppRoute> = ServerInferRequest<R> & { request: Request };
+
+export type Handler<R extends AppRoute> = (input: HandlerInput<R>) => Promise<ServerInferResponses<R>>;
+
+export type Handlers<T extends AppRouter> = {
+  [K in keyof T]: T[K] extends AppRoute ? Handler<T[K]> : never;
+};

@@ -1,0 +1,58 @@
+import { VodkitError } from '../errors/vodkit-error.js';
+
+/** The largest JSON body any route accepts. */
+export const MAX_JSON_BYTES = 1024 * 1024;
+
+const isJson = (contentType: string | null) => {
+  if (!contentType) return false;
+  const [type, ...params] = contentType.split(';').map((part) => part.trim().toLowerCase());
+  if (type !== 'application/json') return false;
+  return params.every((param) => !param.startsWith('charset=') || param === 'charset=utf-8');
+};
+
+async function readLimited(body: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array> {
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      throw new VodkitError('PAYLOAD_TOO_LARGE', { message: `JSON bodies are limited to ${limit} bytes.` });
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
+}
+
+/**
+ * Reads a JSON request body without trusting the client: the size is capped
+ * before and while reading, the bytes must be UTF-8, and the text must parse.
+ */
+export async function readJson(request: Request, limit = MAX_JSON_BYTES): Promise<unknown> {
+  const declared = request.headers.get('content-length');
+  if (Number(declared) > limit) {
+    throw new VodkitError('PAYLOAD_TOO_LARGE', { message: `JSON bodies are limited to ${limit} bytes.` });
+  }
+  const required = () =>
+    new VodkitError('VALIDATION', { details: [{ path: 'body', message: 'is required (a JSON object)' }] });
+  if (!request.body || declared === '0') throw required();
+  if (!isJson(request.headers.get('content-type'))) {
+    throw new VodkitError('UNSUPPORTED_MEDIA_TYPE', { message: 'Send the body as application/json; charset=utf-8.' });
+  }
+  const bytes = await readLimited(request.body, limit);
+  if (bytes.byteLength === 0) throw required();
+  try {
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch {
+    throw new VodkitError('MALFORMED_JSON');
+  }
+}

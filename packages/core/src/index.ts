@@ -1,0 +1,10 @@
+export type { PasswordHasher } from './auth/password-hasher.js';
+export type { Contract } from './contract/index.js';
+export { apiContract, contract, healthContract } from './contract/index.js';
+export { type ErrorCode, errorCodes } from './errors/codes.js';
+export { type ErrorDetail, isVodkitError, VodkitError } from './errors/vodkit-error.js';
+export { consoleLogger, type Logger, silentLogger } from './logger.js';
+export { isServiceName, type ServiceName, serviceNames } from './services.js';
+export { memoryStore } from './store/memory-store.js';
+export type * from './store/types.js';
+export { createVodkit, type Vodkit, type VodkitOptions } from './vodkit.js';

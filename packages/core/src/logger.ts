@@ -1,0 +1,15 @@
+export interface Logger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+const line = (level: string, message: string, fields?: Record<string, unknown>) =>
+  JSON.stringify({ time: new Date().toISOString(), level, message, ...fields });
+
+/** One JSON object per line on the console: what log collectors expect. */
+export const consoleLogger: Logger = {
+  info: (message, fields) => console.log(line('info', message, fields)),
+  error: (message, fields) => console.error(line('error', message, fields)),
+};
+
+export const silentLogger: Logger = { info: () => {}, error: () => {} };

@@ -1,0 +1,7 @@
+// Node-only pieces: scrypt, the MySQL store, configuration from flags and environment.
+export { ConfigError, flags, parseConfig, type VodkitConfig } from './node/config.js';
+export { migrate } from './node/mysql/migrate.js';
+export { type Migration, migrations } from './node/mysql/migrations.js';
+export { createMysqlStore, type MysqlStoreOptions, mysqlStore } from './node/mysql/mysql-store.js';
+export { type OpenVodkitOptions, openStore, openVodkit } from './node/open-vodkit.js';
+export { type ScryptParameters, scryptPasswords } from './node/scrypt-passwords.js';

@@ -1,0 +1,241 @@
+import { createPool, type Pool, type PoolConnection, type RowDataPacket } from 'mysql2/promise';
+import type {
+  CommentView,
+  PageRequest,
+  SessionRecord,
+  Store,
+  UserRecord,
+  VideoStatus,
+  VideoView,
+} from '../../store/types.js';
+import { migrate } from './migrate.js';
+
+const ER_DUP_ENTRY = 1062;
+
+export interface MysqlStoreOptions {
+  /** `mysql://user:pass@host:port/db` */
+  url: string;
+  /** Connections in the pool. Default 10. */
+  connectionLimit?: number;
+}
+
+const isDuplicate = (error: unknown) => (error as { errno?: number }).errno === ER_DUP_ENTRY;
+
+/** `created_at < after` in newest-first order, as SQL with its parameters. */
+const pageClause = (page: PageRequest, table: string): [string, unknown[]] =>
+  page.after
+    ? [
+        ` AND (${table}.created_at < ? OR (${table}.created_at = ? AND ${table}.id < ?))`,
+        [page.after.createdAt, page.after.createdAt, page.after.id],
+      ]
+    : ['', []];
+
+const toVideo = (row: RowDataPacket): VideoView => ({
+  id: row.id,
+  authorId: row.author_id,
+  authorName: row.author_name,
+  name: row.name,
+  status: row.status as VideoStatus,
+  size: row.size === null ? null : Number(row.size),
+  contentType: row.content_type,
+  createdAt: row.created_at,
+});
+
+const toComment = (row: RowDataPacket): CommentView => ({
+  id: row.id,
+  videoId: row.video_id,
+  authorId: row.author_id,
+  authorName: row.author_name,
+  content: row.content,
+  createdAt: row.created_at,
+});
+
+const toUser = (row: RowDataPacket): UserRecord => ({
+  id: row.id,
+  userName: row.user_name,
+  passwordHash: row.password_hash,
+  createdAt: row.created_at,
+});
+
+const VIDEO_COLUMNS = `v.id, v.author_id, u.user_name AS author_name, v.name, v.status, v.size, v.content_type, v.created_at`;
+
+/** Opens a pool, applies pending migrations and returns the MySQL (or MariaDB) store. */
+export async function mysqlStore(options: MysqlStoreOptions): Promise<Store> {
+  const pool = createPool({
+    uri: options.url,
+    connectionLimit: options.connectionLimit ?? 10,
+    timezone: 'Z',
+    supportBigNumbers: true,
+  });
+  try {
+    await migrate(pool);
+  } catch (error) {
+    await pool.end().catch(() => {});
+    throw error;
+  }
+  return createMysqlStore(pool);
+}
+
+async function transaction<T>(pool: Pool, work: (conn: PoolConnection) => Promise<T>): Promise<T> {
+  const conn = await pool.getConnection();
+  try {
+    await conn.beginTransaction();
+    const result = await work(conn);
+    await conn.commit();
+    return result;
+  } catch (error) {
+    await conn.rollback().catch(() => {});
+    throw error;
+  } finally {
+    conn.release();
+  }
+}
+
+const insertSession = (conn: Pool | PoolConnection, session: SessionRecord) =>
+  conn.execute('INSERT INTO sessions (id_hash, user_id, expires_at) VALUES (?, ?, ?)', [
+    session.idHash,
+    session.userId,
+    session.expiresAt,
+  ]);
+
+/** Marks videos deleting and queues them, inside the caller's transaction. */
+async function queueDeletions(conn: PoolConnection, where: string, param: string, now: Date) {
+  await conn.execute(
+    `INSERT IGNORE INTO video_del_rec (video_id, attempts, next_attempt_at)
+     SELECT id, 0, ? FROM videos WHERE ${where} = ? AND status <> 'deleting'`,
+    [now, param],
+  );
+  const [result] = await conn.execute(
+    `UPDATE videos SET status = 'deleting' WHERE ${where} = ? AND status <> 'deleting'`,
+    [param],
+  );
+  return (result as { affectedRows: number }).affectedRows;
+}
+
+export function createMysqlStore(pool: Pool): Store {
+  const rows = async (sql: string, params: unknown[]) => (await pool.execute<RowDataPacket[]>(sql, params as never))[0];
+
+  return {
+    kind: 'mysql',
+    users: {
+      async create(user, session) {
+        try {
+          await transaction(pool, async (conn) => {
+            await conn.execute('INSERT INTO users (id, user_name, password_hash, created_at) VALUES (?, ?, ?, ?)', [
+              user.id,
+              user.userName,
+              user.passwordHash,
+              user.createdAt,
+            ]);
+            await insertSession(conn, session);
+          });
+          return 'created';
+        } catch (error) {
+          if (isDuplicate(error)) return 'exists';
+          throw error;
+        }
+      },
+      async findByName(userName) {
+        const [row] = await rows('SELECT * FROM users WHERE user_name = ?', [userName]);
+        return row && toUser(row);
+      },
+      async delete(userId, now) {
+        await transaction(pool, async (conn) => {
+          await queueDeletions(conn, 'author_id', userId, now);
+          // Sessions and comments go with the user through ON DELETE CASCADE.
+          await conn.execute('DELETE FROM users WHERE id = ?', [userId]);
+        });
+      },
+    },
+    sessions: {
+      async create(session, now) {
+        await pool.execute('DELETE FROM sessions WHERE user_id = ? AND expires_at <= ?', [session.userId, now]);
+        await insertSession(pool, session);
+      },
+      async findActive(idHash, now) {
+        const [row] = await rows(
+          `SELECT s.id_hash, s.user_id, s.expires_at, u.user_name
+           FROM sessions s JOIN users u ON u.id = s.user_id
+           WHERE s.id_hash = ? AND s.expires_at > ?`,
+          [idHash, now],
+        );
+        return row && { idHash: row.id_hash, userId: row.user_id, expiresAt: row.expires_at, userName: row.user_name };
+      },
+      async extend(idHash, expiresAt) {
+        await pool.execute('UPDATE sessions SET expires_at = ? WHERE id_hash = ?', [expiresAt, idHash]);
+      },
+      async delete(idHash) {
+        await pool.execute('DELETE FROM sessions WHERE id_hash = ?', [idHash]);
+      },
+    },
+    videos: {
+      async create(video) {
+        await pool.execute(
+          `INSERT INTO videos (id, author_id, name, status, size, content_type, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+          [video.id, video.authorId, video.name, video.status, video.size, video.contentType, video.createdAt],
+        );
+      },
+      async find(id) {
+        const [row] = await rows(
+          `SELECT ${VIDEO_COLUMNS} FROM videos v JOIN users u ON u.id = v.author_id
+           WHERE v.id = ? AND v.status <> 'deleting'`,
+          [id],
+        );
+        return row && toVideo(row);
+      },
+      async listByAuthor(authorId, page) {
+        const [clause, params] = pageClause(page, 'v');
+        const found = await rows(
+          `SELECT ${VIDEO_COLUMNS} FROM videos v JOIN users u ON u.id = v.author_id
+           WHERE v.author_id = ? AND v.status <> 'deleting'${clause}
+           ORDER BY v.created_at DESC, v.id DESC LIMIT ${Number(page.limit)}`,
+          [authorId, ...params],
+        );
+        return found.map(toVideo);
+      },
+      async markDeleted(id, now) {
+        return transaction(pool, async (conn) => (await queueDeletions(conn, 'id', id, now)) > 0);
+      },
+    },
+    comments: {
+      async create(comment) {
+        await pool.execute(
+          'INSERT INTO comments (id, video_id, author_id, content, created_at) VALUES (?, ?, ?, ?, ?)',
+          [comment.id, comment.videoId, comment.authorId, comment.content, comment.createdAt],
+        );
+      },
+      async listByVideo(videoId, page) {
+        const [clause, params] = pageClause(page, 'c');
+        const found = await rows(
+          `SELECT c.id, c.video_id, c.author_id, u.user_name AS author_name, c.content, c.created_at
+           FROM comments c JOIN users u ON u.id = c.author_id
+           WHERE c.video_id = ?${clause}
+           ORDER BY c.created_at DESC, c.id DESC LIMIT ${Number(page.limit)}`,
+          [videoId, ...params],
+        );
+        return found.map(toComment);
+      },
+    },
+    deletions: {
+      async list(limit) {
+        const found = await rows(
+          `SELECT video_id, attempts, next_attempt_at FROM video_del_rec
+           ORDER BY next_attempt_at, video_id LIMIT ${Number(limit)}`,
+          [],
+        );
+        return found.map((row) => ({
+          videoId: row.video_id,
+          attempts: Number(row.attempts),
+          nextAttemptAt: row.next_attempt_at,
+        }));
+      },
+    },
+    async ping() {
+      await pool.query('SELECT 1');
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,6 @@
+/** The route groups of vodkit; each can be served alone or together with the others. */
+export const serviceNames = ['api'] as const;
+
+export type ServiceName = (typeof serviceNames)[number];
+
+export const isServiceName = (name: string): name is ServiceName => (serviceNames as readonly string[]).includes(name);

@@ -1,0 +1,150 @@
+import { takePage } from './ordering.js';
+import type {
+  CommentRecord,
+  DeletionRecord,
+  SessionRecord,
+  Store,
+  UserRecord,
+  VideoRecord,
+  VideoView,
+} from './types.js';
+
+const copy = <T extends object>(row: T): T => ({ ...row });
+
+/**
+ * The embedded store: everything in this process's memory, gone when it exits.
+ * Each method runs without awaiting in between, so each is atomic as the MySQL
+ * store's transactions are.
+ */
+export function memoryStore(): Store {
+  const users = new Map<string, UserRecord>();
+  const userIdsByName = new Map<string, string>();
+  const sessions = new Map<string, SessionRecord>();
+  const videos = new Map<string, VideoRecord>();
+  const comments = new Map<string, CommentRecord>();
+  const deletions = new Map<string, DeletionRecord>();
+  let closed = false;
+
+  const open = () => {
+    if (closed) throw new Error('The memory store is closed.');
+  };
+
+  const queueDeletion = (video: VideoRecord, now: Date) => {
+    video.status = 'deleting';
+    if (!deletions.has(video.id)) deletions.set(video.id, { videoId: video.id, attempts: 0, nextAttemptAt: now });
+  };
+
+  const view = (video: VideoRecord): VideoView => ({
+    ...video,
+    authorName: users.get(video.authorId)?.userName ?? '',
+  });
+
+  const visible = (id: string) => {
+    const video = videos.get(id);
+    return video && video.status !== 'deleting' ? video : undefined;
+  };
+
+  return {
+    kind: 'memory',
+    users: {
+      async create(user, session) {
+        open();
+        if (userIdsByName.has(user.userName)) return 'exists';
+        users.set(user.id, copy(user));
+        userIdsByName.set(user.userName, user.id);
+        sessions.set(session.idHash, copy(session));
+        return 'created';
+      },
+      async findByName(userName) {
+        open();
+        const id = userIdsByName.get(userName);
+        const user = id === undefined ? undefined : users.get(id);
+        return user && copy(user);
+      },
+      async delete(userId, now) {
+        open();
+        const user = users.get(userId);
+        if (!user) return;
+        for (const [hash, session] of sessions) if (session.userId === userId) sessions.delete(hash);
+        for (const [id, comment] of comments) if (comment.authorId === userId) comments.delete(id);
+        for (const video of videos.values()) if (video.authorId === userId) queueDeletion(video, now);
+        users.delete(userId);
+        userIdsByName.delete(user.userName);
+      },
+    },
+    sessions: {
+      async create(session, now) {
+        open();
+        for (const [hash, other] of sessions) {
+          if (other.userId === session.userId && other.expiresAt <= now) sessions.delete(hash);
+        }
+        sessions.set(session.idHash, copy(session));
+      },
+      async findActive(idHash, now) {
+        open();
+        const session = sessions.get(idHash);
+        const user = session && users.get(session.userId);
+        if (!session || !user || session.expiresAt <= now) return undefined;
+        return { ...session, userName: user.userName };
+      },
+      async extend(idHash, expiresAt) {
+        open();
+        const session = sessions.get(idHash);
+        if (session) session.expiresAt = expiresAt;
+      },
+      async delete(idHash) {
+        open();
+        sessions.delete(idHash);
+      },
+    },
+    videos: {
+      async create(video) {
+        open();
+        videos.set(video.id, copy(video));
+      },
+      async find(id) {
+        open();
+        const video = visible(id);
+        return video && view(video);
+      },
+      async listByAuthor(authorId, page) {
+        open();
+        const own = [...videos.values()].filter((v) => v.authorId === authorId && v.status !== 'deleting');
+        return takePage(own, page).map(view);
+      },
+      async markDeleted(id, now) {
+        open();
+        const video = visible(id);
+        if (!video) return false;
+        queueDeletion(video, now);
+        return true;
+      },
+    },
+    comments: {
+      async create(comment) {
+        open();
+        comments.set(comment.id, copy(comment));
+      },
+      async listByVideo(videoId, page) {
+        open();
+        const rows = [...comments.values()].filter((c) => c.videoId === videoId);
+        return takePage(rows, page).map((c) => ({ ...c, authorName: users.get(c.authorId)?.userName ?? '' }));
+      },
+    },
+    deletions: {
+      async list(limit) {
+        open();
+        return [...deletions.values()]
+          .sort((a, b) => a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime())
+          .slice(0, limit)
+          .map(copy);
+      },
+    },
+    async ping() {
+      open();
+    },
+    async close() {
+      closed = true;
+    },
+  };
+}

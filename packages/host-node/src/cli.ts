@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+import { consoleLogger } from '@vodkit/core';
+import { ConfigError, openVodkit, parseConfig, type VodkitConfig } from '@vodkit/core/node';
+import { serve } from './serve.js';
+
+const HELP = `Usage: vodkit [options]
+
+  --port <n>               PORT                     default 8000
+  --host <addr>            HOST                     default 127.0.0.1
+  --services <list>        VODKIT_SERVICES          default api
+  --database-url <url>     VODKIT_DATABASE_URL      mysql://user:pass@host:3306/db (default: embedded store)
+  --data-dir <path>        VODKIT_DATA_DIR          default ./data
+  --stream-tokens <n>      VODKIT_STREAM_TOKENS     default 64
+  --max-upload-bytes <n>   VODKIT_MAX_UPLOAD_BYTES  default 2GiB
+  --scheduler-token <t>    VODKIT_SCHEDULER_TOKEN   default: random at start
+  --help                   this text
+`;
+
+async function main(argv: string[]) {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(HELP);
+    return;
+  }
+  let config: VodkitConfig;
+  try {
+    config = parseConfig(argv, process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`vodkit: ${error.message}\n`);
+    process.exit(2);
+  }
+  let vodkit: Awaited<ReturnType<typeof openVodkit>>;
+  try {
+    vodkit = await openVodkit({ databaseUrl: config.databaseUrl, services: config.services });
+  } catch (error) {
+    // The password stays out of the log line.
+    const where = config.databaseUrl ? new URL(config.databaseUrl).host : 'the embedded store';
+    process.stderr.write(`vodkit: --database-url: cannot open ${where}: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
+  const running = await serve(vodkit, { port: config.port, host: config.host, logger: consoleLogger }).catch(
+    async (error: NodeJS.ErrnoException) => {
+      await vodkit.close();
+      process.stderr.write(
+        `vodkit: --port: cannot listen on ${config.host}:${config.port}: ${error.code ?? error.message}\n`,
+      );
+      process.exit(1);
+    },
+  );
+  consoleLogger.info(`vodkit listening on ${running.url}`, {
+    services: config.services,
+    store: vodkit.store.kind,
+  });
+}
+
+main(process.argv.slice(2)).catch((error) => {
+  process.stderr.write(`vodkit: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

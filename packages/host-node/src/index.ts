@@ -1,0 +1,2 @@
+export { type FetchHandler, getRequestListener, type ListenerOptions, type RequestListener } from './listener.js';
+export { type RunningServer, type ServeOptions, serve } from './serve.js';

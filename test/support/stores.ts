@@ -1,0 +1,37 @@
+import { memoryStore, type Store } from '@vodkit/core';
+import { mysqlStore, scryptPasswords } from '@vodkit/core/node';
+import { freshDatabase, type TestDatabase } from './mysql.js';
+
+/** Cheap scrypt parameters: the tests exercise the hashing, not its cost. */
+export const testPasswords = () => scryptPasswords({ N: 1024 });
+
+/** How to open a store for one backend; every backend runs the same suites. */
+export interface StoreKind {
+  name: 'memory' | 'mysql';
+  /** A new, empty store; `cleanup` removes whatever it left behind. */
+  open(): Promise<{ store: Store; cleanup(): Promise<void>; url?: string }>;
+}
+
+export const memoryKind: StoreKind = {
+  name: 'memory',
+  async open() {
+    const store = memoryStore();
+    return { store, cleanup: () => store.close() };
+  },
+};
+
+export const mysqlKind = (serverUrl: string): StoreKind => ({
+  name: 'mysql',
+  async open() {
+    const db: TestDatabase = await freshDatabase(serverUrl);
+    const store = await mysqlStore({ url: db.url });
+    return {
+      store,
+      url: db.url,
+      async cleanup() {
+        await store.close().catch(() => {});
+        await db.drop();
+      },
+    };
+  },
+});

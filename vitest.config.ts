@@ -1,0 +1,23 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const src = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+export default defineConfig({
+  // Tests run against the sources, so one module (and one VodkitError class) serves every package.
+  resolve: {
+    alias: [
+      { find: /^@vodkit\/core\/node$/, replacement: src('./packages/core/src/node.ts') },
+      { find: /^@vodkit\/core\/contract$/, replacement: src('./packages/core/src/contract.ts') },
+      { find: /^@vodkit\/core$/, replacement: src('./packages/core/src/index.ts') },
+      { find: /^@vodkit\/host-node$/, replacement: src('./packages/host-node/src/index.ts') },
+    ],
+  },
+  test: {
+    include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // Socket and database suites each make their own server and database, so files can run in parallel.
+    fileParallelism: true,
+  },
+});
