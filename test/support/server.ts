@@ -38,7 +38,7 @@ export interface CallResult {
 export interface CallOptions {
   body?: unknown;
   /** Sent as is, with no content type added. */
-  rawBody?: string | Uint8Array;
+  rawBody?: string | Uint8Array<ArrayBuffer>;
   session?: string;
   headers?: Record<string, string>;
 }

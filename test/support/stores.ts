@@ -35,3 +35,17 @@ export const mysqlKind = (serverUrl: string): StoreKind => ({
     };
   },
 });
+
+/**
+ * A MySQL database that outlives its servers: each open() connects to the same
+ * database and cleanup only closes the pool, so a later server finds the rows.
+ * The caller makes and drops the database (freshDatabase).
+ */
+export const mysqlDatabaseKind = (databaseUrl: string): StoreKind => ({
+  name: 'mysql',
+  async open() {
+    const store = await mysqlStore({ url: databaseUrl });
+    // vodkit.close() has closed the pool already, and a second pool.end() rejects.
+    return { store, url: databaseUrl, cleanup: () => store.close().catch(() => {}) };
+  },
+});

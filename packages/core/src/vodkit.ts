@@ -61,8 +61,6 @@ const group = <T extends AppRouter>(
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-const isAbort = (error: unknown) => error instanceof Error && error.name === 'AbortError';
-
 export function createVodkit(options: VodkitOptions): Vodkit {
   const { store, passwords } = options;
   const services = options.services ?? ['api'];
@@ -105,7 +103,8 @@ export function createVodkit(options: VodkitOptions): Vodkit {
         return await dispatch(found, request, url, handlers.get(found.route.name) as AnyHandler);
       } catch (error) {
         if (error instanceof VodkitError) return error.toResponse();
-        if (request.signal.aborted && isAbort(error)) return new VodkitError('CLIENT_CLOSED_REQUEST').toResponse();
+        // The client went away: whatever failed after that is not a fault to log, and nobody reads the answer.
+        if (request.signal.aborted) return new VodkitError('CLIENT_CLOSED_REQUEST').toResponse();
         logger.error('request failed', {
           method: request.method,
           url: request.url,

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { consoleLogger, type Logger } from '@vodkit/core';
+import { consoleLogger, isVodkitError, type Logger, VodkitError } from '@vodkit/core';
 import { toRequest } from './request.js';
 import { writeResponse } from './response.js';
 
@@ -13,16 +13,6 @@ export interface ListenerOptions {
 }
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
-
-const plain = (res: ServerResponse, status: number, code: string, message: string) => {
-  if (res.headersSent) return void res.destroy();
-  const body = JSON.stringify({ error: { code, message } });
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(body),
-  });
-  res.end(body);
-};
 
 /**
  * A node:http request listener that serves vodkit: pass it to
@@ -40,8 +30,11 @@ export function getRequestListener(app: FetchHandler, options: ListenerOptions =
     let request: Request;
     try {
       request = toRequest(req, controller.signal);
-    } catch {
-      return plain(res, 400, 'VALIDATION', 'The request line or headers are not valid.');
+    } catch (error) {
+      const refusal = isVodkitError(error)
+        ? error
+        : new VodkitError('VALIDATION', { message: 'The request line or headers are not valid.' });
+      return writeResponse(refusal.toResponse(), res, false);
     }
 
     try {
@@ -59,7 +52,8 @@ export function getRequestListener(app: FetchHandler, options: ListenerOptions =
         error: error instanceof Error ? error.stack : String(error),
       });
       // After the headers are out the only honest signal left is a cut connection.
-      plain(res, 500, 'INTERNAL', 'Something went wrong on our side.');
+      if (res.headersSent) res.destroy();
+      else await writeResponse(new VodkitError('INTERNAL').toResponse(), res, false);
     }
   };
 }

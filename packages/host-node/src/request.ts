@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
+import { VodkitError } from '@vodkit/core';
 
 /** Headers Node gives as a list of raw pairs, copied without joining set-cookie and friends wrongly. */
 const toHeaders = (raw: string[]) => {
@@ -17,11 +18,30 @@ const hasBody = (req: IncomingMessage) =>
   req.method !== 'HEAD' &&
   (req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0);
 
-/** A web Request for a node:http request; `signal` aborts when the client goes away. */
+/**
+ * "." and ".." path segments, plain or percent-encoded, and backslashes (which URL
+ * parsing reads as "/"). Resolved, they would route the request to another path than
+ * the one a proxy in front of vodkit saw: a rule there on "/api/user/admin" would not
+ * stop "/api/user/x/%2e%2e/admin". Such paths are refused instead.
+ */
+const AMBIGUOUS_PATH = /\\|(?:^|\/)(?:\.|%2e){1,2}(?=\/|$)/i;
+
+/**
+ * A web Request for a node:http request; `signal` aborts when the client goes away.
+ * Throws a VodkitError for a target vodkit refuses to interpret.
+ */
 export function toRequest(req: IncomingMessage, signal: AbortSignal): Request {
   // The path is all vodkit routes on; a bad Host header must not turn into a bad URL.
   const host = /^[A-Za-z0-9.\-:[\]]+$/.test(req.headers.host ?? '') ? req.headers.host : 'localhost';
-  const url = new URL(req.url ?? '/', `http://${host}`);
+  const target = req.url ?? '/';
+  if (AMBIGUOUS_PATH.test(target.split('?')[0] as string)) {
+    throw new VodkitError('VALIDATION', {
+      details: [{ path: 'path', message: 'may not contain "." or ".." segments or backslashes' }],
+    });
+  }
+  // A target in origin-form is a path: resolved against a base, "//x/api/..." would make
+  // "x" the host and route as "/api/...", so it is appended to the origin instead.
+  const url = target.startsWith('/') ? new URL(`http://${host}${target}`) : new URL(target, `http://${host}`);
   const init: RequestInit & { duplex?: 'half' } = { method: req.method, headers: toHeaders(req.rawHeaders), signal };
   if (hasBody(req)) {
     init.body = Readable.toWeb(req) as ReadableStream<Uint8Array>;

@@ -1,7 +1,8 @@
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@vodkit/core';
+import { writeClientError } from './client-error.js';
 import { type FetchHandler, getRequestListener } from './listener.js';
 
 export interface ServeOptions {
@@ -34,8 +35,22 @@ export async function serve(
   const url = `http://${family === 'IPv6' ? `[${address}]` : address}:${port}`;
 
   let closing: Promise<void> | undefined;
+  // Responses still to be written when a stop begins tell their clients to go,
+  // so their keep-alive connections do not hold the stop open.
+  const inFlight = new Set<ServerResponse>();
+  server.on('request', (_req, res: ServerResponse) => {
+    if (closing) res.shouldKeepAlive = false;
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
+  });
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    const busy = [...inFlight].some((res) => res.socket === socket);
+    writeClientError(error, socket, busy);
+  });
+
   const close = () => {
     closing ??= (async () => {
+      for (const res of inFlight) if (!res.headersSent) res.shouldKeepAlive = false;
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       // Keep-alive connections with no request in flight would hold close() open.
       server.closeIdleConnections();

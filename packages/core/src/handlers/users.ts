@@ -39,7 +39,8 @@ export function userHandlers({ store, passwords, sessions, now, newId }: Handler
 
   const login: Handler<Api['login']> = async ({ body, request }) => {
     const user = await store.users.findByName(body.user_name);
-    if (!user || !(await checkPassword(body.pwd, user.passwordHash))) throw new VodkitError('BAD_CREDENTIALS');
+    const ok = await checkPassword(body.pwd, user?.passwordHash);
+    if (!user || !ok) throw new VodkitError('BAD_CREDENTIALS');
     request.signal.throwIfAborted();
     const { token, record } = await sessions.mint(user.id);
     await store.sessions.create(record, now());

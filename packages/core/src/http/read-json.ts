@@ -7,7 +7,8 @@ const isJson = (contentType: string | null) => {
   if (!contentType) return false;
   const [type, ...params] = contentType.split(';').map((part) => part.trim().toLowerCase());
   if (type !== 'application/json') return false;
-  return params.every((param) => !param.startsWith('charset=') || param === 'charset=utf-8');
+  // A parameter value may be a token or a quoted string (RFC 9110 §5.6.6): `charset="utf-8"` is utf-8 too.
+  return params.every((param) => !param.startsWith('charset=') || /^charset=(utf-8|"utf-8")$/.test(param));
 };
 
 async function readLimited(body: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array> {

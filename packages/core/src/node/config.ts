@@ -53,10 +53,12 @@ const integer = (flag: FlagName, value: string, min: number, max: number) => {
 const bytes = (flag: FlagName, value: string) => {
   const match = /^(\d+)\s*([a-z]*)$/i.exec(value.trim());
   const unit = UNITS[match?.[2]?.toLowerCase() ?? 'x'];
-  if (!match?.[1] || unit === undefined || Number(match[1]) * unit < 1) {
+  const size = Number(match?.[1]) * (unit ?? Number.NaN);
+  // Past 2^53 a size is no longer an exact number of bytes, so limits compared to it would be wrong.
+  if (!Number.isSafeInteger(size) || size < 1) {
     throw new ConfigError(`--${flag} must be a size such as 1048576, 500MiB or 2GiB (got "${value}")`);
   }
-  return Number(match[1]) * unit;
+  return size;
 };
 
 const bool = (flag: FlagName, value: string | boolean) => {
@@ -115,7 +117,8 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
   }
   const get = (name: FlagName): string | boolean | undefined => {
     const flag: Flag = flags[name];
-    return values[name] ?? env[flag.env] ?? flag.default;
+    // An empty variable (`PORT=`) is how environments unset one: it means the default.
+    return values[name] ?? (env[flag.env] || undefined) ?? flag.default;
   };
   const text = (name: FlagName) => {
     const value = get(name);

@@ -12,11 +12,43 @@ const KEY_BYTES = 32;
 const SALT_BYTES = 16;
 const DEFAULTS: ScryptParameters = { N: 2 ** 15, r: 8, p: 1 };
 
+/** The most memory verifying one stored hash may ask scrypt for. */
+const MAX_MEMORY_BYTES = 1024 ** 3;
+
 const derive = (password: string, salt: Buffer, params: ScryptParameters) =>
   new Promise<Buffer>((resolve, reject) => {
     const options: ScryptOptions = { ...params, maxmem: 256 * params.N * params.r };
     scrypt(password.normalize('NFC'), salt, KEY_BYTES, options, (error, key) => (error ? reject(error) : resolve(key)));
   });
+
+const positiveInteger = (text: string | undefined, max: number) =>
+  text !== undefined && /^[1-9]\d{0,9}$/.test(text) && Number(text) <= max ? Number(text) : undefined;
+
+/** Base64 as this module writes it; anything Buffer would silently skip over is refused. */
+const strictBase64 = (text: string | undefined) => {
+  if (!text) return undefined;
+  const bytes = Buffer.from(text, 'base64');
+  return bytes.length > 0 && bytes.toString('base64') === text ? bytes : undefined;
+};
+
+/**
+ * The parts of a stored hash, or undefined when it is not one this module could have made.
+ * Checked before use: a corrupt row must make verify answer false, not make scrypt throw
+ * or allocate without bound.
+ */
+const parseStored = (stored: string) => {
+  const parts = stored.split('$');
+  if (parts.length !== 6 || parts[0] !== 'scrypt') return undefined;
+  const N = positiveInteger(parts[1], 2 ** 30);
+  const r = positiveInteger(parts[2], 1024);
+  const p = positiveInteger(parts[3], 1024);
+  const salt = strictBase64(parts[4]);
+  const key = strictBase64(parts[5]);
+  if (!N || !r || !p || !salt || !key || key.length !== KEY_BYTES) return undefined;
+  // scrypt needs N to be a power of two above 1, and about 128·N·r bytes of memory.
+  if (N < 2 || (N & (N - 1)) !== 0 || 128 * N * r > MAX_MEMORY_BYTES) return undefined;
+  return { params: { N, r, p }, salt, key };
+};
 
 /**
  * Password hashes as `scrypt$N$r$p$salt$key` (base64): the parameters travel with
@@ -31,11 +63,10 @@ export function scryptPasswords(params: Partial<ScryptParameters> = {}): Passwor
       return ['scrypt', current.N, current.r, current.p, salt.toString('base64'), key.toString('base64')].join('$');
     },
     async verify(password, stored) {
-      const [scheme, N, r, p, salt, key] = stored.split('$');
-      if (scheme !== 'scrypt' || !salt || !key) return false;
-      const expected = Buffer.from(key, 'base64');
-      const actual = await derive(password, Buffer.from(salt, 'base64'), { N: Number(N), r: Number(r), p: Number(p) });
-      return actual.length === expected.length && timingSafeEqual(actual, expected);
+      const parsed = parseStored(stored);
+      if (!parsed) return false;
+      const actual = await derive(password, parsed.salt, parsed.params).catch(() => undefined);
+      return actual !== undefined && timingSafeEqual(actual, parsed.key);
     },
   };
 }

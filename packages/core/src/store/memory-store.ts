@@ -9,7 +9,14 @@ import type {
   VideoView,
 } from './types.js';
 
-const copy = <T extends object>(row: T): T => ({ ...row });
+/**
+ * A row as stored or handed out: Dates are mutable, so sharing one with the caller
+ * would let a later `setTime` change the stored row, which MySQL never does.
+ */
+const copy = <T extends object>(row: T): T =>
+  Object.fromEntries(
+    Object.entries(row).map(([key, value]) => [key, value instanceof Date ? new Date(value.getTime()) : value]),
+  ) as T;
 
 /**
  * The embedded store: everything in this process's memory, gone when it exits.
@@ -31,11 +38,13 @@ export function memoryStore(): Store {
 
   const queueDeletion = (video: VideoRecord, now: Date) => {
     video.status = 'deleting';
-    if (!deletions.has(video.id)) deletions.set(video.id, { videoId: video.id, attempts: 0, nextAttemptAt: now });
+    if (!deletions.has(video.id)) {
+      deletions.set(video.id, { videoId: video.id, attempts: 0, nextAttemptAt: new Date(now.getTime()) });
+    }
   };
 
   const view = (video: VideoRecord): VideoView => ({
-    ...video,
+    ...copy(video),
     authorName: users.get(video.authorId)?.userName ?? '',
   });
 
@@ -85,12 +94,12 @@ export function memoryStore(): Store {
         const session = sessions.get(idHash);
         const user = session && users.get(session.userId);
         if (!session || !user || session.expiresAt <= now) return undefined;
-        return { ...session, userName: user.userName };
+        return { ...copy(session), userName: user.userName };
       },
       async extend(idHash, expiresAt) {
         open();
         const session = sessions.get(idHash);
-        if (session) session.expiresAt = expiresAt;
+        if (session) session.expiresAt = new Date(expiresAt.getTime());
       },
       async delete(idHash) {
         open();
@@ -128,16 +137,23 @@ export function memoryStore(): Store {
       async listByVideo(videoId, page) {
         open();
         const rows = [...comments.values()].filter((c) => c.videoId === videoId);
-        return takePage(rows, page).map((c) => ({ ...c, authorName: users.get(c.authorId)?.userName ?? '' }));
+        return takePage(rows, page).map((c) => ({ ...copy(c), authorName: users.get(c.authorId)?.userName ?? '' }));
       },
     },
     deletions: {
       async list(limit) {
         open();
-        return [...deletions.values()]
-          .sort((a, b) => a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime())
-          .slice(0, limit)
-          .map(copy);
+        return (
+          [...deletions.values()]
+            // Same order as the MySQL store: due time, then video id.
+            .sort(
+              (a, b) =>
+                a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime() ||
+                (a.videoId < b.videoId ? -1 : a.videoId > b.videoId ? 1 : 0),
+            )
+            .slice(0, limit)
+            .map(copy)
+        );
       },
     },
     async ping() {

@@ -7,8 +7,11 @@ export const newestFirst = (a: PagePosition, b: PagePosition): number =>
 /** Sorts rows newest first and cuts the page that starts after `page.after`. */
 export const takePage = <T extends PagePosition>(rows: T[], page: PageRequest): T[] => {
   const { after } = page;
-  return rows
-    .filter((row) => !after || newestFirst(after, row) > 0)
-    .sort(newestFirst)
-    .slice(0, page.limit);
+  return (
+    rows
+      // Keep only rows that sort after the position, i.e. older, or as old with a smaller id.
+      .filter((row) => !after || newestFirst(after, row) < 0)
+      .sort(newestFirst)
+      .slice(0, page.limit)
+  );
 };

@@ -1,7 +1,8 @@
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { migrations as allMigrations, type Migration } from './migrations.js';
 
-const LOCK = 'vodkit_migrate';
+// Named locks are server-wide: the database name keeps deployments that share a server apart.
+const LOCK = "CONCAT('vodkit_migrate:', DATABASE())";
 const LOCK_WAIT_SECONDS = 60;
 
 /**
@@ -11,7 +12,7 @@ const LOCK_WAIT_SECONDS = 60;
 export async function migrate(pool: Pool, migrations: Migration[] = allMigrations): Promise<number[]> {
   const conn = await pool.getConnection();
   try {
-    const [lock] = await conn.query<RowDataPacket[]>('SELECT GET_LOCK(?, ?) AS got', [LOCK, LOCK_WAIT_SECONDS]);
+    const [lock] = await conn.query<RowDataPacket[]>(`SELECT GET_LOCK(${LOCK}, ?) AS got`, [LOCK_WAIT_SECONDS]);
     if (lock[0]?.got !== 1) throw new Error(`Timed out after ${LOCK_WAIT_SECONDS}s waiting for the migration lock.`);
     try {
       await conn.query(`CREATE TABLE IF NOT EXISTS vodkit_migrations (
@@ -35,7 +36,7 @@ export async function migrate(pool: Pool, migrations: Migration[] = allMigration
       }
       return applied;
     } finally {
-      await conn.query('SELECT RELEASE_LOCK(?)', [LOCK]);
+      await conn.query(`SELECT RELEASE_LOCK(${LOCK})`);
     }
   } finally {
     conn.release();

@@ -98,21 +98,25 @@ const insertSession = (conn: Pool | PoolConnection, session: SessionRecord) =>
     session.expiresAt,
   ]);
 
-/** Marks videos deleting and queues them, inside the caller's transaction. */
-async function queueDeletions(conn: PoolConnection, where: string, param: string, now: Date) {
+/**
+ * Marks videos deleting and queues them, inside the caller's transaction; returns how many.
+ * The rows are locked first (FOR UPDATE): with only the shared locks of INSERT … SELECT
+ * before the UPDATE, two concurrent deletions of one video deadlocked instead of the
+ * second one waiting and then finding the video already gone.
+ */
+async function queueDeletions(conn: PoolConnection, where: 'id' | 'author_id', param: string, now: Date) {
+  const filter = `${where} = ? AND status <> 'deleting'`;
+  await conn.execute(`SELECT id FROM videos WHERE ${filter} FOR UPDATE`, [param]);
   await conn.execute(
-    `INSERT IGNORE INTO video_del_rec (video_id, attempts, next_attempt_at)
-     SELECT id, 0, ? FROM videos WHERE ${where} = ? AND status <> 'deleting'`,
+    `INSERT IGNORE INTO video_del_rec (video_id, attempts, next_attempt_at) SELECT id, 0, ? FROM videos WHERE ${filter}`,
     [now, param],
   );
-  const [result] = await conn.execute(
-    `UPDATE videos SET status = 'deleting' WHERE ${where} = ? AND status <> 'deleting'`,
-    [param],
-  );
+  const [result] = await conn.execute(`UPDATE videos SET status = 'deleting' WHERE ${filter}`, [param]);
   return (result as { affectedRows: number }).affectedRows;
 }
 
 export function createMysqlStore(pool: Pool): Store {
+  let closing: Promise<void> | undefined;
   const rows = async (sql: string, params: unknown[]) => (await pool.execute<RowDataPacket[]>(sql, params as never))[0];
 
   return {
@@ -234,8 +238,9 @@ export function createMysqlStore(pool: Pool): Store {
     async ping() {
       await pool.query('SELECT 1');
     },
-    async close() {
-      await pool.end();
+    close() {
+      closing ??= pool.end();
+      return closing;
     },
   };
 }

@@ -1,0 +1,210 @@
+import { describe, expect, it } from 'vitest';
+import { serviceNames } from '../services.js';
+import { ConfigError, parseConfig } from './config.js';
+
+const GiB = 1024 ** 3;
+const MiB = 1024 ** 2;
+
+/** The ConfigError a configuration gives; fails the test when it parses. */
+const configError = (argv: string[], env: Record<string, string> = {}): ConfigError => {
+  try {
+    parseConfig(argv, env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error(`${JSON.stringify(argv)} ${JSON.stringify(env)} was accepted`);
+};
+
+/** Bad values must stop the start with one line that names the flag. */
+const expectRejected = (flag: string, argv: string[], env: Record<string, string> = {}) => {
+  const error = configError(argv, env);
+  expect(error.message).toContain(flag);
+  expect(error.message).not.toContain('\n');
+};
+
+describe('parseConfig', () => {
+  it('has the documented defaults', () => {
+    expect(parseConfig([], {})).toEqual({
+      port: 8000,
+      host: '127.0.0.1',
+      services: [...serviceNames],
+      databaseUrl: undefined,
+      dataDir: './data',
+      streamTokens: 64,
+      maxUploadBytes: 2 * GiB,
+      schedulerToken: undefined,
+      web: false,
+    });
+  });
+
+  it('reads every setting from the environment', () => {
+    const config = parseConfig([], {
+      PORT: '9001',
+      HOST: '0.0.0.0',
+      VODKIT_SERVICES: 'api',
+      VODKIT_DATABASE_URL: 'mysql://vod:pw@db.internal:3307/vodkit',
+      VODKIT_DATA_DIR: '/var/lib/vodkit',
+      VODKIT_STREAM_TOKENS: '8',
+      VODKIT_MAX_UPLOAD_BYTES: '500MiB',
+      VODKIT_SCHEDULER_TOKEN: 'a-scheduler-token-of-length-32!!',
+      VODKIT_WEB: 'false',
+    });
+    expect(config).toEqual({
+      port: 9001,
+      host: '0.0.0.0',
+      services: ['api'],
+      databaseUrl: 'mysql://vod:pw@db.internal:3307/vodkit',
+      dataDir: '/var/lib/vodkit',
+      streamTokens: 8,
+      maxUploadBytes: 500 * MiB,
+      schedulerToken: 'a-scheduler-token-of-length-32!!',
+      web: false,
+    });
+  });
+
+  it('lets flags beat the environment, which beats the defaults', () => {
+    const env = {
+      PORT: '9001',
+      HOST: '0.0.0.0',
+      VODKIT_DATA_DIR: '/from/env',
+      VODKIT_STREAM_TOKENS: '8',
+      VODKIT_MAX_UPLOAD_BYTES: '1GiB',
+      VODKIT_DATABASE_URL: 'mysql://env-host/envdb',
+      VODKIT_SCHEDULER_TOKEN: 'token-from-the-environment',
+    };
+    const config = parseConfig(
+      [
+        '--port',
+        '9002',
+        '--host=::1',
+        '--data-dir',
+        '/from/flag',
+        '--database-url',
+        'mysql://flag-host/flagdb',
+        '--scheduler-token',
+        'token-from-the-command-line',
+      ],
+      env,
+    );
+    expect(config.port).toBe(9002);
+    expect(config.host).toBe('::1');
+    expect(config.dataDir).toBe('/from/flag');
+    expect(config.databaseUrl).toBe('mysql://flag-host/flagdb');
+    expect(config.schedulerToken).toBe('token-from-the-command-line');
+    // Not given as flags: from the environment, not the defaults.
+    expect(config.streamTokens).toBe(8);
+    expect(config.maxUploadBytes).toBe(GiB);
+    // Neither flag nor environment: the default.
+    expect(config.services).toEqual([...serviceNames]);
+  });
+
+  it('treats an empty environment variable as unset', () => {
+    expect(parseConfig([], { PORT: '', VODKIT_STREAM_TOKENS: '', VODKIT_SCHEDULER_TOKEN: '' })).toMatchObject({
+      port: 8000,
+      streamTokens: 64,
+      schedulerToken: undefined,
+    });
+  });
+
+  it('accepts port 0 (any free port) and 65535', () => {
+    expect(parseConfig(['--port', '0'], {}).port).toBe(0);
+    expect(parseConfig(['--port=65535'], {}).port).toBe(65535);
+  });
+
+  it.each([['65536'], ['70000'], ['-1'], ['http'], ['80.5'], ['1e3'], [''], [' 80'], ['0x50']])(
+    'rejects --port %j',
+    (value) => {
+      expectRejected('--port', [`--port=${value}`]);
+    },
+  );
+
+  it('names --port for a bad PORT in the environment', () => {
+    expectRejected('--port', [], { PORT: 'x' });
+  });
+
+  it('rejects unknown and empty service lists', () => {
+    expectRejected('--services', ['--services', 'bogus']);
+    expectRejected('--services', ['--services', 'api,bogus']);
+    expect(configError(['--services', 'api,bogus']).message).toContain('bogus');
+    expectRejected('--services', ['--services', '']);
+    expectRejected('--services', ['--services', ' , ,']);
+    expectRejected('--services', [], { VODKIT_SERVICES: 'API' });
+  });
+
+  it('trims and de-duplicates services', () => {
+    expect(parseConfig(['--services', ' api , api '], {}).services).toEqual(['api']);
+  });
+
+  it.each([
+    ['not a url'],
+    ['postgres://user@localhost:5432/vodkit'],
+    ['http://localhost/vodkit'],
+    ['mysql://localhost:3306'],
+    ['mysql://localhost:3306/'],
+    ['localhost:3306/vodkit'],
+  ])('rejects --database-url %j', (value) => {
+    expectRejected('--database-url', ['--database-url', value]);
+  });
+
+  it('keeps a good database URL as given', () => {
+    const url = 'mysql://user:p%40ss@127.0.0.1:3306/vodkit';
+    expect(parseConfig(['--database-url', url], {}).databaseUrl).toBe(url);
+  });
+
+  it('checks the number of stream tokens', () => {
+    expect(parseConfig(['--stream-tokens', '1'], {}).streamTokens).toBe(1);
+    for (const value of ['0', '-3', 'many', '2.5', '1000001']) {
+      expectRejected('--stream-tokens', [`--stream-tokens=${value}`]);
+    }
+  });
+
+  it.each([
+    ['1048576', 1048576],
+    ['500MiB', 500 * MiB],
+    ['500mib', 500 * MiB],
+    ['2GiB', 2 * GiB],
+    ['64KiB', 64 * 1024],
+    ['1TiB', 1024 * GiB],
+    ['10b', 10],
+    ['1', 1],
+    [' 3 MiB ', 3 * MiB],
+  ])('reads --max-upload-bytes %j as %i bytes', (value, expected) => {
+    expect(parseConfig(['--max-upload-bytes', value], {}).maxUploadBytes).toBe(expected);
+  });
+
+  it.each([
+    ['0'],
+    ['0GiB'],
+    ['-5'],
+    ['2GB'],
+    ['500MB'],
+    ['1.5GiB'],
+    ['lots'],
+    ['MiB'],
+    ['2 GiB extra'],
+    ['9007199254740993'],
+    ['8388608TiB'],
+  ])('rejects --max-upload-bytes %j', (value) => {
+    expectRejected('--max-upload-bytes', [`--max-upload-bytes=${value}`]);
+  });
+
+  it('requires a scheduler token of at least 16 characters', () => {
+    expect(parseConfig(['--scheduler-token', 'x'.repeat(16)], {}).schedulerToken).toBe('x'.repeat(16));
+    expectRejected('--scheduler-token', ['--scheduler-token', 'x'.repeat(15)]);
+    expectRejected('--scheduler-token', [], { VODKIT_SCHEDULER_TOKEN: 'short' });
+  });
+
+  it('rejects a bad --web value and the web front end this build does not have', () => {
+    expectRejected('--web', [], { VODKIT_WEB: 'maybe' });
+    expectRejected('--web', ['--web']);
+    expect(parseConfig([], { VODKIT_WEB: 'off' }).web).toBe(false);
+  });
+
+  it('rejects unknown flags, positionals and flags without a value, naming them', () => {
+    expectRejected('--no-such-flag', ['--no-such-flag']);
+    expectRejected('--prot', ['--prot', '8000']);
+    expectRejected('stray', ['stray']);
+    expectRejected('--port', ['--port']);
+  });
+});

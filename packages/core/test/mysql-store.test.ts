@@ -1,0 +1,168 @@
+import { createPool, type Pool, type RowDataPacket } from 'mysql2/promise';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { describeMysql, freshDatabase, type TestDatabase } from '../../../test/support/mysql.js';
+import { migrate } from '../src/node/mysql/migrate.js';
+import { type Migration, migrations } from '../src/node/mysql/migrations.js';
+import { mysqlStore } from '../src/node/mysql/mysql-store.js';
+import type { Store } from '../src/store/types.js';
+import { at, newComment, newSession, newUser, newVideo } from './fixtures.js';
+
+const allVersions = migrations.map((migration) => migration.version).sort((a, b) => a - b);
+
+describeMysql('mysql store: migrations, persistence and indexes', (serverUrl) => {
+  let db: TestDatabase;
+  /** For the test's own queries, apart from the pools under test. */
+  let admin: Pool;
+  const pools: Pool[] = [];
+  const stores: Store[] = [];
+
+  const pool = () => {
+    const opened = createPool({ uri: db.url, connectionLimit: 2, timezone: 'Z' });
+    pools.push(opened);
+    return opened;
+  };
+  const open = async () => {
+    const store = await mysqlStore({ url: db.url });
+    stores.push(store);
+    return store;
+  };
+  const query = async (sql: string, params: unknown[] = []) => {
+    const [rows] = await admin.query<RowDataPacket[]>(sql, params);
+    return rows;
+  };
+
+  beforeEach(async () => {
+    db = await freshDatabase(serverUrl);
+    admin = pool();
+  });
+  afterEach(async () => {
+    for (const store of stores.splice(0)) await store.close().catch(() => {});
+    for (const opened of pools.splice(0)) await opened.end().catch(() => {});
+    await db.drop();
+  });
+
+  it('records every migration in vodkit_migrations and applies nothing the second time', async () => {
+    const conn = pool();
+    expect(await migrate(conn)).toEqual(allVersions);
+
+    const recorded = await query('SELECT version, name, applied_at FROM vodkit_migrations ORDER BY version');
+    expect(recorded.map((row) => [row.version, row.name])).toEqual(
+      [...migrations].sort((a, b) => a.version - b.version).map((migration) => [migration.version, migration.name]),
+    );
+    for (const row of recorded) expect(row.applied_at).toBeInstanceOf(Date);
+    const tables = await query('SHOW TABLES');
+
+    expect(await migrate(conn)).toEqual([]);
+    expect(await query('SELECT version FROM vodkit_migrations')).toHaveLength(recorded.length);
+    expect(await query('SHOW TABLES')).toEqual(tables);
+  });
+
+  it('applies a new migration once, after the ones already recorded', async () => {
+    const conn = pool();
+    await migrate(conn);
+    const next: Migration = {
+      version: Math.max(...allVersions) + 1,
+      name: 'test extra table',
+      statements: ['CREATE TABLE test_extra (id INT NOT NULL PRIMARY KEY) ENGINE=InnoDB'],
+    };
+    expect(await migrate(conn, [...migrations, next])).toEqual([next.version]);
+    expect(await migrate(conn, [...migrations, next])).toEqual([]);
+    expect(await query('SELECT name FROM vodkit_migrations WHERE version = ?', [next.version])).toEqual([
+      { name: 'test extra table' },
+    ]);
+  });
+
+  it('records nothing for a failed migration and releases the lock for the next instance', async () => {
+    const first = pool();
+    await migrate(first);
+    const broken: Migration = { version: 900, name: 'broken', statements: ['THIS IS NOT SQL'] };
+    await expect(migrate(first, [...migrations, broken])).rejects.toThrow();
+    expect(await query('SELECT version FROM vodkit_migrations WHERE version = 900')).toEqual([]);
+
+    // Another pool would wait LOCK_WAIT_SECONDS if the lock had not been released.
+    const started = Date.now();
+    expect(await migrate(pool())).toEqual([]);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('lets two instances migrate the same fresh database at the same time', async () => {
+    const [first, second] = await Promise.all([migrate(pool()), migrate(pool())]);
+    // The lock serialises them: one applies everything, the other finds it done.
+    expect([...(first ?? []), ...(second ?? [])].sort((a, b) => a - b)).toEqual(allVersions);
+    expect([first, second]).toContainEqual([]);
+    expect(await query('SELECT version FROM vodkit_migrations')).toHaveLength(allVersions.length);
+  });
+
+  it('opens two stores on the same fresh database at the same time', async () => {
+    const [a, b] = await Promise.all([open(), open()]);
+    const alice = newUser('alice');
+    expect(await a.users.create(alice, newSession(alice.id, at(1000)))).toBe('created');
+    expect((await b.users.findByName('alice'))?.id).toBe(alice.id);
+  });
+
+  it('keeps users, sessions, videos, comments and the deletion queue across a restart', async () => {
+    const before = await open();
+    const alice = newUser('alice', at(-1));
+    const session = newSession(alice.id, at(3_600_000));
+    await before.users.create(alice, session);
+    const video = newVideo(alice.id, at(1), { name: '🎬 夜', status: 'ready', size: 42, contentType: 'video/mp4' });
+    const doomed = newVideo(alice.id, at(2));
+    await before.videos.create(video);
+    await before.videos.create(doomed);
+    const comment = newComment(video.id, alice.id, at(3), { content: 'still here' });
+    await before.comments.create(comment);
+    await before.videos.markDeleted(doomed.id, at(4));
+    await before.close();
+
+    const after = await open();
+    expect(await after.users.findByName('alice')).toEqual(alice);
+    expect(await after.sessions.findActive(session.idHash, at(0))).toEqual({ ...session, userName: 'alice' });
+    expect(await after.videos.find(video.id)).toEqual({ ...video, authorName: 'alice' });
+    expect(await after.videos.find(doomed.id)).toBeUndefined();
+    expect(await after.comments.listByVideo(video.id, { limit: 10 })).toEqual([{ ...comment, authorName: 'alice' }]);
+    expect(await after.deletions.list(10)).toEqual([{ videoId: doomed.id, attempts: 0, nextAttemptAt: at(4) }]);
+  });
+
+  it('has an index for every lookup the store makes', async () => {
+    await open();
+    const statistics = await query(
+      `SELECT TABLE_NAME AS tbl, INDEX_NAME AS idx, NON_UNIQUE AS nonUnique, COLUMN_NAME AS col
+       FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE()
+       ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX`,
+    );
+    const indexes = new Map<string, { table: string; unique: boolean; columns: string[] }>();
+    for (const row of statistics) {
+      const key = `${row.tbl}.${row.idx}`;
+      const index = indexes.get(key) ?? {
+        table: String(row.tbl),
+        unique: Number(row.nonUnique) === 0,
+        columns: [] as string[],
+      };
+      index.columns.push(String(row.col));
+      indexes.set(key, index);
+    }
+    /** An index serves a lookup when the lookup's columns are its leading columns, in order. */
+    const served = (table: string, columns: string[], unique = false) =>
+      [...indexes.values()].some(
+        (index) =>
+          index.table === table &&
+          (!unique || index.unique) &&
+          columns.every((column, i) => index.columns[i]?.toLowerCase() === column),
+      );
+
+    const lookups: [table: string, columns: string[], unique: boolean, why: string][] = [
+      ['users', ['user_name'], true, 'users.findByName; one user per name'],
+      ['users', ['id'], true, 'joins from sessions, videos and comments; users.delete'],
+      ['sessions', ['id_hash'], true, 'sessions.findActive, extend, delete'],
+      ['sessions', ['user_id', 'expires_at'], false, 'the sweep of expired sessions in sessions.create'],
+      ['videos', ['id'], true, 'videos.find, markDeleted'],
+      ['videos', ['author_id', 'created_at', 'id'], false, 'videos.listByAuthor pages; users.delete'],
+      ['comments', ['video_id', 'created_at', 'id'], false, 'comments.listByVideo pages'],
+      ['comments', ['author_id'], false, "removing a deleted user's comments"],
+      ['video_del_rec', ['video_id'], true, 'queueing a video once'],
+      ['video_del_rec', ['next_attempt_at'], false, 'deletions.list, soonest first'],
+    ];
+    const missing = lookups.filter(([table, columns, unique]) => !served(table, columns, unique));
+    expect(missing.map(([table, columns, , why]) => `${table}(${columns.join(', ')}) for ${why}`)).toEqual([]);
+  });
+});

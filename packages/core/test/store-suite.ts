@@ -1,0 +1,536 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { StoreKind } from '../../../test/support/stores.js';
+import type { Store, UserRecord, VideoRecord } from '../src/store/types.js';
+import {
+  at,
+  expectedOrder,
+  newComment,
+  newIdHash,
+  newSession,
+  newUser,
+  newVideo,
+  orderedId,
+  readAllPages,
+  T0,
+} from './fixtures.js';
+
+const HOUR = 3_600_000;
+
+/** Text that breaks stores which are not utf8mb4 end to end or that stop at a NUL. */
+const UNICODE_SAMPLES = [
+  '🎬 Première — 東京の夜 🌃',
+  '中文标题：视频点播 한국어 テスト',
+  'before\u0000after',
+  'e\u0301 (combining) vs é (precomposed), 𝄞 clef, 👩‍👩‍👧 family',
+];
+
+/**
+ * The contract every Store adapter keeps. Each test gets a new, empty store of
+ * the given kind, so the tests do not depend on each other's rows.
+ */
+export function storeSuite(kind: StoreKind): void {
+  let store: Store;
+  let cleanup: () => Promise<void>;
+
+  beforeEach(async () => {
+    ({ store, cleanup } = await kind.open());
+  });
+  afterEach(async () => {
+    await cleanup();
+  });
+
+  /** A stored user with one session valid for a day after T0. */
+  const addUser = async (userName: string): Promise<UserRecord & { sessionHash: string }> => {
+    const user = newUser(userName);
+    const session = newSession(user.id, at(24 * HOUR));
+    expect(await store.users.create(user, session)).toBe('created');
+    return { ...user, sessionHash: session.idHash };
+  };
+
+  const addVideo = async (authorId: string, createdAt: Date, overrides: Partial<VideoRecord> = {}) => {
+    const video = newVideo(authorId, createdAt, overrides);
+    await store.videos.create(video);
+    return video;
+  };
+
+  describe('users', () => {
+    it('creates a user with its first session, then answers exists for the same name', async () => {
+      const alice = newUser('alice', at(-5));
+      const first = newSession(alice.id, at(HOUR));
+      expect(await store.users.create(alice, first)).toBe('created');
+
+      const impostor = newUser('alice', at(10));
+      const second = newSession(impostor.id, at(HOUR));
+      expect(await store.users.create(impostor, second)).toBe('exists');
+
+      expect(await store.users.findByName('alice')).toEqual(alice);
+      expect(await store.sessions.findActive(first.idHash, at(0))).toEqual({
+        ...first,
+        userName: 'alice',
+      });
+      // 'exists' stores nothing: the loser's session must not authenticate anyone.
+      expect(await store.sessions.findActive(second.idHash, at(0))).toBeUndefined();
+    });
+
+    it('treats user names as case-sensitive', async () => {
+      const lower = await addUser('alice');
+      const upper = await addUser('Alice');
+      expect(lower.id).not.toBe(upper.id);
+      expect((await store.users.findByName('alice'))?.id).toBe(lower.id);
+      expect((await store.users.findByName('Alice'))?.id).toBe(upper.id);
+      expect(await store.users.findByName('ALICE')).toBeUndefined();
+    });
+
+    it('lets exactly one of 30 concurrent registrations of one name win', async () => {
+      const attempts = Array.from({ length: 30 }, () => {
+        const user = newUser('contested');
+        return { user, session: newSession(user.id, at(HOUR)) };
+      });
+      const results = await Promise.all(attempts.map(({ user, session }) => store.users.create(user, session)));
+
+      expect(results.filter((result) => result === 'created')).toHaveLength(1);
+      expect(results.filter((result) => result === 'exists')).toHaveLength(29);
+      const winner = attempts[results.indexOf('created')];
+      expect((await store.users.findByName('contested'))?.id).toBe(winner?.user.id);
+      const active = await Promise.all(attempts.map(({ session }) => store.sessions.findActive(session.idHash, at(0))));
+      expect(active.filter(Boolean).map((session) => session?.idHash)).toEqual([winner?.session.idHash]);
+    });
+
+    it('finds nobody for an unknown name', async () => {
+      await addUser('alice');
+      expect(await store.users.findByName('bob')).toBeUndefined();
+      expect(await store.users.findByName('')).toBeUndefined();
+    });
+
+    it('deletes a user with their sessions and comments, and queues their videos', async () => {
+      const alice = await addUser('alice');
+      const bob = await addUser('bob');
+      const aliceSecondSession = newSession(alice.id, at(2 * HOUR));
+      await store.sessions.create(aliceSecondSession, at(0));
+
+      const pending = await addVideo(alice.id, at(1));
+      const ready = await addVideo(alice.id, at(2), { status: 'ready', size: 1234, contentType: 'video/mp4' });
+      const bobsVideo = await addVideo(bob.id, at(3));
+      const aliceOnBob = newComment(bobsVideo.id, alice.id, at(4), { content: 'from alice' });
+      const bobOnBob = newComment(bobsVideo.id, bob.id, at(5), { content: 'from bob' });
+      const bobOnAlice = newComment(ready.id, bob.id, at(6), { content: 'bob on alice' });
+      for (const comment of [aliceOnBob, bobOnBob, bobOnAlice]) await store.comments.create(comment);
+
+      const now = at(HOUR / 2);
+      await store.users.delete(alice.id, now);
+
+      expect(await store.users.findByName('alice')).toBeUndefined();
+      expect(await store.sessions.findActive(alice.sessionHash, at(0))).toBeUndefined();
+      expect(await store.sessions.findActive(aliceSecondSession.idHash, at(0))).toBeUndefined();
+      expect(await store.videos.find(pending.id)).toBeUndefined();
+      expect(await store.videos.find(ready.id)).toBeUndefined();
+      expect(await store.videos.listByAuthor(alice.id, { limit: 10 })).toEqual([]);
+      const queued = await store.deletions.list(10);
+      expect(queued.map((row) => row.videoId).sort()).toEqual([pending.id, ready.id].sort());
+      for (const row of queued) {
+        expect(row.attempts).toBe(0);
+        expect(row.nextAttemptAt.getTime()).toBe(now.getTime());
+      }
+      const onBobsVideo = await store.comments.listByVideo(bobsVideo.id, { limit: 10 });
+      expect(onBobsVideo.map((comment) => comment.id)).toEqual([bobOnBob.id]);
+
+      // Bob is untouched.
+      expect((await store.users.findByName('bob'))?.id).toBe(bob.id);
+      expect((await store.sessions.findActive(bob.sessionHash, at(0)))?.userName).toBe('bob');
+      expect((await store.videos.find(bobsVideo.id))?.authorName).toBe('bob');
+      expect((await store.videos.listByAuthor(bob.id, { limit: 10 })).map((video) => video.id)).toEqual([bobsVideo.id]);
+    });
+
+    it('queues a video already being deleted only once when its author is deleted', async () => {
+      const alice = await addUser('alice');
+      const video = await addVideo(alice.id, at(1));
+      const other = await addVideo(alice.id, at(2));
+      expect(await store.videos.markDeleted(video.id, at(10))).toBe(true);
+      await store.users.delete(alice.id, at(20));
+
+      const queued = await store.deletions.list(10);
+      expect(queued.map((row) => [row.videoId, row.nextAttemptAt.getTime()])).toEqual([
+        [video.id, at(10).getTime()],
+        [other.id, at(20).getTime()],
+      ]);
+    });
+
+    it('frees the name of a deleted user and ignores unknown ids', async () => {
+      const alice = await addUser('alice');
+      await store.users.delete(newUser('ghost').id, at(0));
+      expect((await store.users.findByName('alice'))?.id).toBe(alice.id);
+
+      await store.users.delete(alice.id, at(0));
+      const again = await addUser('alice');
+      expect(again.id).not.toBe(alice.id);
+      expect((await store.users.findByName('alice'))?.id).toBe(again.id);
+    });
+  });
+
+  describe('sessions', () => {
+    it('finds an active session with its user name', async () => {
+      const alice = await addUser('alice');
+      const session = newSession(alice.id, at(HOUR));
+      await store.sessions.create(session, at(0));
+      expect(await store.sessions.findActive(session.idHash, at(0))).toEqual({
+        idHash: session.idHash,
+        userId: alice.id,
+        userName: 'alice',
+        expiresAt: session.expiresAt,
+      });
+      expect(await store.sessions.findActive(newIdHash(), at(0))).toBeUndefined();
+    });
+
+    it('treats a session as expired from its expiry instant on', async () => {
+      const alice = await addUser('alice');
+      const session = newSession(alice.id, at(HOUR));
+      await store.sessions.create(session, at(0));
+      expect(await store.sessions.findActive(session.idHash, at(HOUR - 1))).toBeDefined();
+      expect(await store.sessions.findActive(session.idHash, at(HOUR))).toBeUndefined();
+      expect(await store.sessions.findActive(session.idHash, at(2 * HOUR))).toBeUndefined();
+    });
+
+    it('extends a session to a new expiry', async () => {
+      const alice = await addUser('alice');
+      const session = newSession(alice.id, at(HOUR));
+      await store.sessions.create(session, at(0));
+      await store.sessions.extend(session.idHash, at(3 * HOUR));
+
+      const found = await store.sessions.findActive(session.idHash, at(2 * HOUR));
+      expect(found?.expiresAt.getTime()).toBe(at(3 * HOUR).getTime());
+      expect(await store.sessions.findActive(session.idHash, at(3 * HOUR))).toBeUndefined();
+
+      // Extending an unknown session creates nothing.
+      const unknown = newIdHash();
+      await store.sessions.extend(unknown, at(3 * HOUR));
+      expect(await store.sessions.findActive(unknown, at(0))).toBeUndefined();
+    });
+
+    it('deletes one session and leaves the others of the user', async () => {
+      const alice = await addUser('alice');
+      const other = newSession(alice.id, at(HOUR));
+      await store.sessions.create(other, at(0));
+      await store.sessions.delete(alice.sessionHash);
+      expect(await store.sessions.findActive(alice.sessionHash, at(0))).toBeUndefined();
+      expect(await store.sessions.findActive(other.idHash, at(0))).toBeDefined();
+      await store.sessions.delete(newIdHash());
+      expect(await store.sessions.findActive(other.idHash, at(0))).toBeDefined();
+    });
+
+    it("sweeps the user's expired sessions when creating one, and nobody else's", async () => {
+      const alice = await addUser('alice');
+      const bob = await addUser('bob');
+      const expired = newSession(alice.id, at(HOUR));
+      const expiresNow = newSession(alice.id, at(2 * HOUR));
+      const valid = newSession(alice.id, at(5 * HOUR));
+      const bobsExpired = newSession(bob.id, at(HOUR));
+      for (const session of [expired, expiresNow, valid, bobsExpired]) await store.sessions.create(session, at(0));
+
+      await store.sessions.create(newSession(alice.id, at(10 * HOUR)), at(2 * HOUR));
+
+      // Looked up at T0, when all of them were valid: only a swept session is missing.
+      expect(await store.sessions.findActive(expired.idHash, at(0))).toBeUndefined();
+      expect(await store.sessions.findActive(expiresNow.idHash, at(0))).toBeUndefined();
+      expect(await store.sessions.findActive(valid.idHash, at(0))).toBeDefined();
+      expect(await store.sessions.findActive(bobsExpired.idHash, at(0))).toBeDefined();
+    });
+  });
+
+  describe('videos', () => {
+    it('creates and finds a video with its author name', async () => {
+      const alice = await addUser('alice');
+      const pending = await addVideo(alice.id, at(1), { name: 'holiday' });
+      const ready = await addVideo(alice.id, at(2), {
+        status: 'ready',
+        size: 5_000_000_123,
+        contentType: 'video/webm',
+      });
+      expect(await store.videos.find(pending.id)).toEqual({ ...pending, authorName: 'alice' });
+      expect(await store.videos.find(ready.id)).toEqual({ ...ready, authorName: 'alice' });
+      expect(await store.videos.find(orderedId(1))).toBeUndefined();
+    });
+
+    it('lists an author’s videos newest first, ties broken by id descending', async () => {
+      const alice = await addUser('alice');
+      const bob = await addUser('bob');
+      // Inserted out of order on purpose; three share one millisecond.
+      await addVideo(alice.id, at(10), { id: orderedId(2) });
+      await addVideo(alice.id, at(30), { id: orderedId(1) });
+      await addVideo(alice.id, at(20), { id: orderedId(5) });
+      await addVideo(alice.id, at(20), { id: orderedId(9) });
+      await addVideo(alice.id, at(20), { id: orderedId(7) });
+      await addVideo(bob.id, at(25), { id: orderedId(3) });
+      const listed = await store.videos.listByAuthor(alice.id, { limit: 100 });
+      expect(listed.map((video) => video.id)).toEqual([
+        orderedId(1),
+        orderedId(9),
+        orderedId(7),
+        orderedId(5),
+        orderedId(2),
+      ]);
+      expect(listed.every((video) => video.authorName === 'alice')).toBe(true);
+    });
+
+    it('respects the limit', async () => {
+      const alice = await addUser('alice');
+      for (let i = 0; i < 5; i++) await addVideo(alice.id, at(i));
+      expect(await store.videos.listByAuthor(alice.id, { limit: 3 })).toHaveLength(3);
+      expect(await store.videos.listByAuthor(alice.id, { limit: 1 })).toHaveLength(1);
+      expect(await store.videos.listByAuthor(alice.id, { limit: 100 })).toHaveLength(5);
+    });
+
+    it('pages through videos without skipping or repeating, across many ties', async () => {
+      const alice = await addUser('alice');
+      const videos: VideoRecord[] = [];
+      // 23 videos over 5 distinct instants, so most page boundaries fall inside a tie.
+      for (let i = 0; i < 23; i++) videos.push(await addVideo(alice.id, at((i * 7) % 5)));
+      const expected = expectedOrder(videos).map((video) => video.id);
+
+      for (const limit of [1, 2, 4, 5, 23, 50]) {
+        const { rows, pages } = await readAllPages(
+          (after) => store.videos.listByAuthor(alice.id, after ? { limit, after } : { limit }),
+          limit,
+        );
+        expect(rows.map((video) => video.id)).toEqual(expected);
+        expect(pages).toBe(Math.floor(23 / limit) + 1);
+      }
+    });
+
+    it('keeps paging from a position whose row was deleted or when newer rows arrive', async () => {
+      const alice = await addUser('alice');
+      const videos: VideoRecord[] = [];
+      for (let i = 0; i < 6; i++) videos.push(await addVideo(alice.id, at(i % 3)));
+      const expected = expectedOrder(videos);
+
+      const first = await store.videos.listByAuthor(alice.id, { limit: 3 });
+      expect(first.map((video) => video.id)).toEqual(expected.slice(0, 3).map((video) => video.id));
+      const last = first[2];
+      if (!last) throw new Error('expected a full first page');
+      expect(await store.videos.markDeleted(last.id, at(100))).toBe(true);
+      await addVideo(alice.id, at(50));
+
+      const second = await store.videos.listByAuthor(alice.id, {
+        limit: 3,
+        after: { createdAt: last.createdAt, id: last.id },
+      });
+      expect(second.map((video) => video.id)).toEqual(expected.slice(3).map((video) => video.id));
+    });
+
+    it('leaves videos being deleted out of find and lists', async () => {
+      const alice = await addUser('alice');
+      const kept = await addVideo(alice.id, at(1));
+      const marked = await addVideo(alice.id, at(2));
+      const createdDeleting = await addVideo(alice.id, at(3), { status: 'deleting' });
+      expect(await store.videos.markDeleted(marked.id, at(10))).toBe(true);
+
+      expect(await store.videos.find(marked.id)).toBeUndefined();
+      expect(await store.videos.find(createdDeleting.id)).toBeUndefined();
+      expect((await store.videos.listByAuthor(alice.id, { limit: 10 })).map((video) => video.id)).toEqual([kept.id]);
+    });
+
+    it('marks a video deleted once and queues it exactly once', async () => {
+      const alice = await addUser('alice');
+      const video = await addVideo(alice.id, at(1), { status: 'ready', size: 10, contentType: 'video/mp4' });
+      const untouched = await addVideo(alice.id, at(2));
+
+      expect(await store.videos.markDeleted(video.id, at(100))).toBe(true);
+      expect(await store.videos.markDeleted(video.id, at(200))).toBe(false);
+      expect(await store.videos.markDeleted(orderedId(42), at(300))).toBe(false);
+
+      expect(await store.deletions.list(10)).toEqual([{ videoId: video.id, attempts: 0, nextAttemptAt: at(100) }]);
+      expect(await store.videos.find(untouched.id)).toBeDefined();
+    });
+
+    it('lets exactly one of 10 concurrent deletions of a video win', async () => {
+      const alice = await addUser('alice');
+      const video = await addVideo(alice.id, at(1));
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => store.videos.markDeleted(video.id, at(100 + i))),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+      const queued = await store.deletions.list(10);
+      expect(queued.map((row) => row.videoId)).toEqual([video.id]);
+      expect(queued[0]?.nextAttemptAt.getTime()).toBe(at(100 + results.indexOf(true)).getTime());
+    });
+  });
+
+  describe('comments', () => {
+    it('creates comments and lists those of one video, newest first, ties by id descending', async () => {
+      const alice = await addUser('alice');
+      const bob = await addUser('bob');
+      const video = await addVideo(alice.id, at(0));
+      const otherVideo = await addVideo(alice.id, at(0));
+      const comments = [
+        newComment(video.id, alice.id, at(5), { id: orderedId(3), content: 'one' }),
+        newComment(video.id, bob.id, at(9), { id: orderedId(1), content: 'two' }),
+        newComment(video.id, bob.id, at(5), { id: orderedId(8), content: 'three' }),
+        newComment(video.id, alice.id, at(1), { id: orderedId(6), content: 'four' }),
+        newComment(otherVideo.id, bob.id, at(7), { id: orderedId(4), content: 'elsewhere' }),
+      ];
+      for (const comment of comments) await store.comments.create(comment);
+
+      const listed = await store.comments.listByVideo(video.id, { limit: 100 });
+      expect(listed.map((comment) => comment.id)).toEqual([orderedId(1), orderedId(8), orderedId(3), orderedId(6)]);
+      expect(listed[0]).toEqual({ ...comments[1], authorName: 'bob' });
+      expect(listed[2]).toEqual({ ...comments[0], authorName: 'alice' });
+      expect(await store.comments.listByVideo(orderedId(99), { limit: 100 })).toEqual([]);
+      expect(await store.comments.listByVideo(video.id, { limit: 2 })).toHaveLength(2);
+    });
+
+    it('pages through comments without skipping or repeating, across many ties', async () => {
+      const alice = await addUser('alice');
+      const bob = await addUser('bob');
+      const video = await addVideo(alice.id, at(0));
+      const comments = Array.from({ length: 17 }, (_, i) =>
+        newComment(video.id, i % 2 ? alice.id : bob.id, at((i * 3) % 4), { content: `comment ${i}` }),
+      );
+      for (const comment of comments) await store.comments.create(comment);
+      const expected = expectedOrder(comments).map((comment) => comment.id);
+
+      for (const limit of [1, 3, 4, 17, 100]) {
+        const { rows, pages } = await readAllPages(
+          (after) => store.comments.listByVideo(video.id, after ? { limit, after } : { limit }),
+          limit,
+        );
+        expect(rows.map((comment) => comment.id)).toEqual(expected);
+        expect(pages).toBe(Math.floor(17 / limit) + 1);
+      }
+    });
+  });
+
+  describe('deletions', () => {
+    it('lists queued deletions soonest first, up to the limit', async () => {
+      const alice = await addUser('alice');
+      const videos = [
+        await addVideo(alice.id, at(1)),
+        await addVideo(alice.id, at(2)),
+        await addVideo(alice.id, at(3)),
+      ];
+      const [a, b, c] = videos;
+      if (!a || !b || !c) throw new Error('three videos expected');
+      await store.videos.markDeleted(b.id, at(300));
+      await store.videos.markDeleted(c.id, at(100));
+      await store.videos.markDeleted(a.id, at(200));
+
+      expect((await store.deletions.list(10)).map((row) => row.videoId)).toEqual([c.id, a.id, b.id]);
+      expect((await store.deletions.list(2)).map((row) => row.videoId)).toEqual([c.id, a.id]);
+    });
+
+    it('orders deletions due at the same time by video id', async () => {
+      const alice = await addUser('alice');
+      for (const n of [3, 1, 2]) await addVideo(alice.id, at(n), { id: orderedId(n) });
+      await store.users.delete(alice.id, at(100));
+      expect((await store.deletions.list(10)).map((row) => row.videoId)).toEqual([
+        orderedId(1),
+        orderedId(2),
+        orderedId(3),
+      ]);
+    });
+  });
+
+  describe('round trips', () => {
+    it('keeps every Date to the millisecond, in UTC, whatever the process time zone', async () => {
+      const previousTz = process.env.TZ;
+      // A zone with a half-hour offset and DST rules nowhere near UTC shows any local-time conversion.
+      process.env.TZ = 'America/St_Johns';
+      try {
+        const instants = [
+          new Date('2024-02-29T23:59:59.999Z'),
+          new Date('2024-03-10T06:30:00.001Z'),
+          new Date('2024-11-03T03:30:00.500Z'),
+          new Date('1999-12-31T23:59:59.123Z'),
+          new Date('2038-01-19T03:14:08.007Z'),
+        ];
+        const user = newUser('timekeeper', new Date('2023-07-01T00:00:00.321Z'));
+        const session = newSession(user.id, new Date('2099-06-15T12:34:56.789Z'));
+        expect(await store.users.create(user, session)).toBe('created');
+        expect((await store.users.findByName('timekeeper'))?.createdAt.toISOString()).toBe('2023-07-01T00:00:00.321Z');
+        expect((await store.sessions.findActive(session.idHash, at(0)))?.expiresAt.toISOString()).toBe(
+          '2099-06-15T12:34:56.789Z',
+        );
+
+        for (const instant of instants) {
+          const video = await addVideo(user.id, instant);
+          const found = await store.videos.find(video.id);
+          expect(found?.createdAt).toBeInstanceOf(Date);
+          expect(found?.createdAt.toISOString()).toBe(instant.toISOString());
+
+          const comment = newComment(video.id, user.id, instant);
+          await store.comments.create(comment);
+          const [listed] = await store.comments.listByVideo(video.id, { limit: 1 });
+          expect(listed?.createdAt.toISOString()).toBe(instant.toISOString());
+
+          expect(await store.videos.markDeleted(video.id, instant)).toBe(true);
+        }
+        const queued = await store.deletions.list(10);
+        expect(queued.map((row) => row.nextAttemptAt.toISOString()).sort()).toEqual(
+          instants.map((instant) => instant.toISOString()).sort(),
+        );
+
+        await store.sessions.extend(session.idHash, new Date('2100-01-01T00:00:00.999Z'));
+        expect((await store.sessions.findActive(session.idHash, at(0)))?.expiresAt.toISOString()).toBe(
+          '2100-01-01T00:00:00.999Z',
+        );
+      } finally {
+        if (previousTz === undefined) delete process.env.TZ;
+        else process.env.TZ = previousTz;
+      }
+    });
+
+    it('compares times to the millisecond when paging', async () => {
+      const alice = await addUser('alice');
+      const older = await addVideo(alice.id, new Date(T0), { id: orderedId(9) });
+      const newer = await addVideo(alice.id, new Date(T0 + 1), { id: orderedId(1) });
+      const after = { createdAt: newer.createdAt, id: newer.id };
+      expect((await store.videos.listByAuthor(alice.id, { limit: 10, after })).map((video) => video.id)).toEqual([
+        older.id,
+      ]);
+    });
+
+    it('keeps its own copy of the Dates it is given', async () => {
+      const alice = await addUser('alice');
+      const createdAt = at(1);
+      const video = await addVideo(alice.id, createdAt);
+      createdAt.setTime(0);
+      const found = await store.videos.find(video.id);
+      expect(found?.createdAt.getTime()).toBe(at(1).getTime());
+      found?.createdAt.setTime(0);
+      expect((await store.videos.find(video.id))?.createdAt.getTime()).toBe(at(1).getTime());
+    });
+
+    it('keeps unicode text intact: emoji, CJK, combining marks and NUL', async () => {
+      const alice = await addUser('alice');
+      for (const [i, text] of UNICODE_SAMPLES.entries()) {
+        const video = await addVideo(alice.id, at(i), { name: text });
+        expect((await store.videos.find(video.id))?.name).toBe(text);
+        await store.comments.create(newComment(video.id, alice.id, at(i), { content: text }));
+        const [comment] = await store.comments.listByVideo(video.id, { limit: 1 });
+        expect(comment?.content).toBe(text);
+      }
+    });
+
+    it('stores names and comments at their full length in CJK and emoji', async () => {
+      const alice = await addUser('alice');
+      // The API counts UTF-16 code units: 200 for names, 2000 for comments.
+      const name = `${'映'.repeat(199)}画`;
+      const video = await addVideo(alice.id, at(0), { name });
+      expect((await store.videos.find(video.id))?.name).toBe(name);
+
+      const content = '😀'.repeat(1000);
+      const cjk = '語'.repeat(2000);
+      await store.comments.create(newComment(video.id, alice.id, at(1), { content }));
+      await store.comments.create(newComment(video.id, alice.id, at(2), { content: cjk }));
+      const listed = await store.comments.listByVideo(video.id, { limit: 10 });
+      expect(listed.map((comment) => comment.content)).toEqual([cjk, content]);
+    });
+  });
+
+  describe('lifecycle', () => {
+    it('answers ping while open and rejects once closed', async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+      await store.close();
+      await expect(store.ping()).rejects.toThrow();
+      await expect(store.users.findByName('alice')).rejects.toThrow();
+    });
+  });
+}

@@ -1,0 +1,140 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { request } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { describeMysql, freshDatabase, type TestDatabase } from '../../../test/support/mysql.js';
+
+const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+
+interface Run {
+  child: ChildProcess;
+  stdout: string;
+  stderr: string;
+  exit: Promise<number | null>;
+}
+
+const children: ChildProcess[] = [];
+
+/** Runs the built `vodkit` CLI with a clean environment plus `env`. */
+function run(args: string[], env: Record<string, string> = {}): Run {
+  if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`pnpm build\` first (\`pnpm test\` does).`);
+  const child = spawn(process.execPath, [cli, ...args], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  const result: Run = {
+    child,
+    stdout: '',
+    stderr: '',
+    exit: once(child, 'exit').then(([code]) => code as number | null),
+  };
+  child.stdout?.on('data', (chunk) => {
+    result.stdout += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    result.stderr += chunk;
+  });
+  return result;
+}
+
+/** Resolves with the URL the CLI printed once it listens. */
+async function listening(started: Run): Promise<string> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const url = /listening on (http:\/\/[^"\s]+)/.exec(started.stdout)?.[1];
+    if (url) return url;
+    if (started.child.exitCode !== null) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`the CLI did not start: ${started.stderr || started.stdout}`);
+}
+
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+});
+
+describe('vodkit CLI configuration', () => {
+  it.each([
+    [['--port', 'http'], {}, '--port'],
+    [['--port', '70000'], {}, '--port'],
+    [[], { PORT: 'x' }, '--port'],
+    [['--services', 'api,video'], {}, '--services'],
+    [['--database-url', 'postgres://localhost/db'], {}, '--database-url'],
+    [['--max-upload-bytes', 'lots'], {}, '--max-upload-bytes'],
+    [['--stream-tokens', '0'], {}, '--stream-tokens'],
+    [['--no-such-flag'], {}, 'no-such-flag'],
+  ] as [string[], Record<string, string>, string][])('%j %j stops with one line naming %s', async (args, env, flag) => {
+    const started = run(args, env);
+    expect(await started.exit).toBe(2);
+    const lines = started.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^vodkit: /);
+    expect(lines[0]).toContain(flag);
+    expect(started.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('an unreachable database stops the start with one line and no password in it', async () => {
+    const started = run(['--port', '0', '--database-url', 'mysql://root:s3cret@127.0.0.1:1/vodkit']);
+    expect(await started.exit).toBe(1);
+    expect(started.stderr.trim().split('\n')).toHaveLength(1);
+    expect(started.stderr).toContain('--database-url');
+    expect(started.stderr).not.toContain('s3cret');
+  });
+
+  it('serves the API on the embedded store and stops on SIGTERM', async () => {
+    const started = run(['--port', '0']);
+    const url = await listening(started);
+    const health = await fetch(`${url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ status: 'ok', services: ['api'] });
+    started.child.kill('SIGTERM');
+    expect(await started.exit).toBe(0);
+  });
+
+  it('takes its configuration from the environment', async () => {
+    const started = run([], { PORT: '0', HOST: '127.0.0.1', VODKIT_SERVICES: 'api' });
+    const url = await listening(started);
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    started.child.kill('SIGINT');
+    expect(await started.exit).toBe(0);
+  });
+});
+
+describeMysql('vodkit CLI on MySQL', (serverUrl) => {
+  let db: TestDatabase | undefined;
+  afterEach(async () => {
+    await db?.drop();
+    db = undefined;
+  });
+
+  it('finishes a request in flight on SIGTERM, refuses new ones, then exits 0', async () => {
+    db = await freshDatabase(serverUrl);
+    const started = run(['--port', '0'], { VODKIT_DATABASE_URL: db.url });
+    const url = new URL(await listening(started));
+    const body = JSON.stringify({ user_name: 'inflight', pwd: 'password123' });
+
+    // Half a request body is on the wire when the signal arrives; the rest follows after it.
+    const req = request({
+      host: url.hostname,
+      port: url.port,
+      method: 'POST',
+      path: '/api/register',
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+    });
+    const answered = once(req, 'response');
+    req.write(body.slice(0, 10));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    started.child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await expect(fetch(`${url.origin}/healthz`)).rejects.toThrow();
+    req.end(body.slice(10));
+
+    const [response] = (await answered) as [import('node:http').IncomingMessage];
+    expect(response.statusCode).toBe(201);
+    response.resume();
+    expect(await started.exit).toBe(0);
+  });
+});
