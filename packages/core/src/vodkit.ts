@@ -1,25 +1,32 @@
-import type { AppRouter } from '@ts-rest/core';
 import type { PasswordHasher } from './auth/password-hasher.js';
 import { createSessions } from './auth/sessions.js';
 import { creationClock } from './clock.js';
-import { apiContract, healthContract } from './contract/api.js';
 import { VodkitError } from './errors/vodkit-error.js';
-import { commentHandlers } from './handlers/comments.js';
-import { healthHandlers } from './handlers/health.js';
-import type { HandlerDeps, Handlers } from './handlers/types.js';
-import { userHandlers } from './handlers/users.js';
-import { videoHandlers } from './handlers/videos.js';
-import { type AnyHandler, dispatch } from './http/dispatch.js';
-import { createMatcher, flattenContract } from './http/router.js';
+import type { HandlerDeps } from './handlers/types.js';
+import { dispatch } from './http/dispatch.js';
+import { createMatcher } from './http/router.js';
 import { consoleLogger, type Logger } from './logger.js';
+import { type ServedRoute, servedRoutes } from './route-groups.js';
 import type { ServiceName } from './services.js';
+import type { VideoStorage } from './storage/types.js';
 import type { Store } from './store/types.js';
+import { holdUntilDone } from './stream/hold-until-done.js';
+import { createTokenBucket, type TokenBucket } from './stream/token-bucket.js';
+import type { MultipartFileReader } from './upload/multipart.js';
 
 export interface VodkitOptions {
   store: Store;
   passwords: PasswordHasher;
-  /** Route groups to serve. Default: every group. `/healthz` is always served. */
+  /** Where video files live; needed by the stream service. */
+  storage?: VideoStorage;
+  /** Reads the file of a multipart/form-data upload; without it uploads take raw video/* bodies only. */
+  multipart?: MultipartFileReader;
+  /** Route groups to serve. Default: api, and stream when there is a storage. `/healthz` is always served. */
   services?: readonly ServiceName[];
+  /** Streams and uploads served at once; the next one is 429. Default 64. */
+  streamTokens?: number;
+  /** Largest upload in bytes. Default 2 GiB. */
+  maxUploadBytes?: number;
   /** Idle lifetime of a session; each use slides it. Default 24 hours. */
   sessionTtlMs?: number;
   /** Prefix of every `stream_url`, for a stream service on another origin. Default: same origin. */
@@ -36,36 +43,18 @@ export interface Vodkit {
   close(): Promise<void>;
   readonly services: readonly ServiceName[];
   readonly store: Store;
+  /** The stream service's tokens; one bucket per instance. */
+  readonly tokens: TokenBucket;
 }
-
-interface RouteGroup {
-  service: ServiceName | 'health';
-  contract: AppRouter;
-  handlers: Record<string, AnyHandler>;
-}
-
-/**
- * Pairs a contract with its handlers, checked by the compiler to cover every
- * route with the right types; past here the dispatcher validates against the
- * same contract, so handlers are stored untyped.
- */
-const group = <T extends AppRouter>(
-  service: RouteGroup['service'],
-  contract: T,
-  handlers: Handlers<T>,
-): RouteGroup => ({
-  service,
-  contract,
-  handlers: handlers as unknown as Record<string, AnyHandler>,
-});
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export function createVodkit(options: VodkitOptions): Vodkit {
-  const { store, passwords } = options;
-  const services = options.services ?? ['api'];
+  const { store, passwords, storage } = options;
+  const services = options.services ?? (storage ? ['api', 'stream'] : ['api']);
   const clock = options.clock ?? Date.now;
   const logger = options.logger ?? consoleLogger;
+  const tokens = createTokenBucket(options.streamTokens ?? 64);
   const deps: HandlerDeps = {
     store,
     passwords,
@@ -74,33 +63,37 @@ export function createVodkit(options: VodkitOptions): Vodkit {
     newId: () => crypto.randomUUID(),
     streamBaseUrl: options.streamBaseUrl?.replace(/\/+$/, '') ?? '',
   };
-
-  const groups = [
-    group('health', healthContract, healthHandlers(store, services)),
-    group('api', apiContract, { ...userHandlers(deps), ...videoHandlers(deps), ...commentHandlers(deps) }),
-  ];
-  const enabled = groups.filter((group) => group.service === 'health' || services.includes(group.service));
-  const handlers = new Map<string, AnyHandler>();
-  const routes = enabled.flatMap((group) =>
-    flattenContract(group.contract, `${group.service}.`).map((route) => {
-      const handler = group.handlers[route.name.slice(group.service.length + 1)];
-      if (!handler) throw new Error(`No handler for ${route.name}`);
-      handlers.set(route.name, handler);
-      return route;
-    }),
-  );
-  const match = createMatcher(routes);
+  const upload = storage && {
+    storage,
+    multipart: options.multipart,
+    maxUploadBytes: options.maxUploadBytes ?? 2 * 1024 ** 3,
+  };
+  const match = createMatcher(servedRoutes(services, deps, upload));
   let closed = false;
+
+  /** Stream and upload requests hold a token until their response is over. */
+  const serve = async (route: ServedRoute, params: Record<string, string>, request: Request, url: URL) => {
+    if (route.service !== 'stream') return dispatch({ route, params }, request, url, route.handler);
+    const release = tokens.take();
+    if (!release) throw new VodkitError('TOO_MANY_REQUESTS', { headers: { 'retry-after': '1' } });
+    try {
+      return holdUntilDone(await dispatch({ route, params }, request, url, route.handler), release);
+    } catch (error) {
+      release();
+      throw error;
+    }
+  };
 
   return {
     services,
     store,
+    tokens,
     async fetch(request) {
       try {
         if (closed) throw new VodkitError('UNAVAILABLE', { message: 'This vodkit instance is shutting down.' });
         const url = new URL(request.url);
         const found = match(request.method, url.pathname);
-        return await dispatch(found, request, url, handlers.get(found.route.name) as AnyHandler);
+        return await serve(found.route, found.params, request, url);
       } catch (error) {
         if (error instanceof VodkitError) return error.toResponse();
         // The client went away: whatever failed after that is not a fault to log, and nobody reads the answer.

@@ -7,7 +7,7 @@ const HELP = `Usage: vodkit [options]
 
   --port <n>               PORT                     default 8000
   --host <addr>            HOST                     default 127.0.0.1
-  --services <list>        VODKIT_SERVICES          default api
+  --services <list>        VODKIT_SERVICES          default api,stream
   --database-url <url>     VODKIT_DATABASE_URL      mysql://user:pass@host:3306/db (default: embedded store)
   --data-dir <path>        VODKIT_DATA_DIR          default ./data
   --stream-tokens <n>      VODKIT_STREAM_TOKENS     default 64
@@ -15,6 +15,15 @@ const HELP = `Usage: vodkit [options]
   --scheduler-token <t>    VODKIT_SCHEDULER_TOKEN   default: random at start
   --help                   this text
 `;
+
+/** One line naming the flag behind a failed start; a database password never appears in it. */
+const startFailure = (config: VodkitConfig, error: unknown) => {
+  const message = error instanceof Error ? error.message : String(error);
+  const syscall = (error as NodeJS.ErrnoException).syscall;
+  if (syscall && (error as NodeJS.ErrnoException).path) return `--data-dir: cannot use ${config.dataDir}: ${message}`;
+  const where = config.databaseUrl ? new URL(config.databaseUrl).host : 'the embedded store';
+  return `--database-url: cannot open ${where}: ${message}`;
+};
 
 async function main(argv: string[]) {
   if (argv.includes('--help') || argv.includes('-h')) {
@@ -31,11 +40,15 @@ async function main(argv: string[]) {
   }
   let vodkit: Awaited<ReturnType<typeof openVodkit>>;
   try {
-    vodkit = await openVodkit({ databaseUrl: config.databaseUrl, services: config.services });
+    vodkit = await openVodkit({
+      databaseUrl: config.databaseUrl,
+      services: config.services,
+      dataDir: config.dataDir,
+      streamTokens: config.streamTokens,
+      maxUploadBytes: config.maxUploadBytes,
+    });
   } catch (error) {
-    // The password stays out of the log line.
-    const where = config.databaseUrl ? new URL(config.databaseUrl).host : 'the embedded store';
-    process.stderr.write(`vodkit: --database-url: cannot open ${where}: ${(error as Error).message}\n`);
+    process.stderr.write(`vodkit: ${startFailure(config, error)}\n`);
     process.exit(1);
   }
   const running = await serve(vodkit, { port: config.port, host: config.host, logger: consoleLogger }).catch(

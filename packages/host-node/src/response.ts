@@ -1,5 +1,8 @@
 import { once } from 'node:events';
+import { createReadStream } from 'node:fs';
 import type { ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import { type FileBody, fileBodyOf } from '@vodkit/core';
 
 const toRawHeaders = (headers: Headers) => {
   const raw: [string, string][] = [];
@@ -21,6 +24,8 @@ export async function writeResponse(response: Response, res: ServerResponse, req
     res.end();
     return;
   }
+  const file = fileBodyOf(response);
+  if (file) return sendFile(file, response.body, res);
   const reader = response.body.getReader();
   const cancel = () => reader.cancel().catch(() => {});
   res.once('close', cancel);
@@ -34,5 +39,18 @@ export async function writeResponse(response: Response, res: ServerResponse, req
     res.end();
   } finally {
     res.off('close', cancel);
+  }
+}
+
+/**
+ * A file range piped from a file stream straight to the socket: no web stream
+ * in between, no chunk copied through JavaScript. The web body is cancelled
+ * unread afterwards, which runs its cleanup (the stream token goes back).
+ */
+async function sendFile(file: FileBody, body: ReadableStream<Uint8Array>, res: ServerResponse) {
+  try {
+    await pipeline(createReadStream(file.path, { start: file.start, end: file.end, highWaterMark: 256 * 1024 }), res);
+  } finally {
+    await body.cancel().catch(() => {});
   }
 }

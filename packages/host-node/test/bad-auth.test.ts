@@ -1,8 +1,8 @@
 import { contract } from '@vodkit/core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { call, register, startServer, type TestServer } from '../../../test/support/server.js';
+import { expect, it } from 'vitest';
+import { call, register } from '../../../test/support/server.js';
 import type { StoreKind } from '../../../test/support/stores.js';
-import { type Ctx, fillCtx, type Row } from './support/bad-input.js';
+import { type Ctx, expectOnlyAlicesVideo, type Row, useServerWithCtx } from './support/bad-input.js';
 import { type Answer, expectError, expectJson, send } from './support/http.js';
 import { eachStore, manualClock } from './support/suite.js';
 
@@ -110,13 +110,7 @@ const rows: Row[] = [
 ];
 
 const badAuthSuite = (kind: StoreKind) => {
-  let server: TestServer;
-  const ctx = {} as Ctx;
-  beforeAll(async () => {
-    server = await startServer(kind, { clock: clock.now, sessionTtlMs: HOUR });
-    await fillCtx(ctx, server.url);
-  });
-  afterAll(() => server.close());
+  const { ctx } = useServerWithCtx(kind, { clock: clock.now, sessionTtlMs: HOUR });
 
   it.each(rows)('%s', async (_label, request, status, code) => {
     expectError(await request(ctx), status, code);
@@ -125,10 +119,7 @@ const badAuthSuite = (kind: StoreKind) => {
   it('none of them had an effect on alice', async () => {
     const me = await call(ctx.url, 'GET', '/api/user/alice', { session: ctx.alice.session });
     expect(expectJson(me, 200, contract.api.getUser.responses[200]).user_name).toBe('alice');
-    const videos = await call(ctx.url, 'GET', '/api/user/alice/videos');
-    expect(expectJson(videos, 200, contract.api.listVideos.responses[200]).videos.map((v) => v.id)).toEqual([ctx.vid]);
-    const comments = await call(ctx.url, 'GET', `/api/videos/${ctx.vid}/comments`);
-    expect(expectJson(comments, 200, contract.api.listComments.responses[200]).comments).toEqual([]);
+    await expectOnlyAlicesVideo(ctx);
     const login = await call(ctx.url, 'POST', '/api/login', { body: { user_name: 'alice', pwd: ctx.alice.pwd } });
     expect(login.status).toBe(200);
   });

@@ -1,9 +1,8 @@
-import { contract } from '@vodkit/core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { call, startServer, type TestServer } from '../../../test/support/server.js';
+import { expect, it } from 'vitest';
+import { call } from '../../../test/support/server.js';
 import type { StoreKind } from '../../../test/support/stores.js';
-import { type Ctx, fillCtx, jsonRoutes, type Row } from './support/bad-input.js';
-import { expectError, expectJson } from './support/http.js';
+import { expectOnlyAlicesVideo, jsonRoutes, type Row, useServerWithCtx } from './support/bad-input.js';
+import { expectError } from './support/http.js';
 import { eachStore } from './support/suite.js';
 
 const json = (value: unknown) => JSON.stringify(value);
@@ -104,13 +103,7 @@ const fields: Row[] = [
 ];
 
 const badFieldsSuite = (kind: StoreKind) => {
-  let server: TestServer;
-  const ctx = {} as Ctx;
-  beforeAll(async () => {
-    server = await startServer(kind);
-    await fillCtx(ctx, server.url);
-  });
-  afterAll(() => server.close());
+  const { server, ctx } = useServerWithCtx(kind);
 
   it.each(fields)('%s', async (_label, request, status, code) => {
     const answer = await request(ctx);
@@ -122,10 +115,7 @@ const badFieldsSuite = (kind: StoreKind) => {
   it('none of them had an effect', async () => {
     const login = await call(ctx.url, 'POST', '/api/login', { body: { user_name: 'bob', pwd: 'bob password' } });
     expect(login.status).toBe(200);
-    const videos = await call(ctx.url, 'GET', '/api/user/alice/videos');
-    expect(expectJson(videos, 200, contract.api.listVideos.responses[200]).videos.map((v) => v.id)).toEqual([ctx.vid]);
-    const comments = await call(ctx.url, 'GET', `/api/videos/${ctx.vid}/comments`);
-    expect(expectJson(comments, 200, contract.api.listComments.responses[200]).comments).toEqual([]);
+    await expectOnlyAlicesVideo(ctx);
     for (const name of ['nopwd', 'sneak', 'proto', 'surr', 'longpwd', 'shortpwd', 'ab']) {
       expect(await server.store.users.findByName(name)).toBeUndefined();
     }

@@ -1,8 +1,15 @@
 import { contract, type ErrorCode } from '@vodkit/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, startServer, type TestServer } from '../../../test/support/server.js';
+import { describe, expect, it } from 'vitest';
+import { call } from '../../../test/support/server.js';
 import type { StoreKind } from '../../../test/support/stores.js';
-import { type Ctx, fillCtx, type JsonRoute, jsonRoutes, validBody } from './support/bad-input.js';
+import {
+  type Ctx,
+  expectOnlyAlicesVideo,
+  type JsonRoute,
+  jsonRoutes,
+  useServerWithCtx,
+  validBody,
+} from './support/bad-input.js';
 import { type Answer, expectError, expectJson } from './support/http.js';
 import { eachStore } from './support/suite.js';
 
@@ -62,13 +69,7 @@ const framing: FramingRow[] = [
 ];
 
 const badFramingSuite = (kind: StoreKind) => {
-  let server: TestServer;
-  const ctx = {} as Ctx;
-  beforeAll(async () => {
-    server = await startServer(kind);
-    await fillCtx(ctx, server.url);
-  });
-  afterAll(() => server.close());
+  const { server, ctx } = useServerWithCtx(kind);
 
   describe.each(Object.keys(jsonRoutes) as JsonRoute[])('%s', (route) => {
     it.each(framing)('%s', async (_label, make, status, code) => {
@@ -80,10 +81,7 @@ const badFramingSuite = (kind: StoreKind) => {
     // bob (whose deletion was tried) still logs in, alice has her one video, no comment and no newcomer landed.
     const login = await call(ctx.url, 'POST', '/api/login', { body: { user_name: 'bob', pwd: 'bob password' } });
     expect(login.status).toBe(200);
-    const videos = await call(ctx.url, 'GET', '/api/user/alice/videos');
-    expect(expectJson(videos, 200, contract.api.listVideos.responses[200]).videos.map((v) => v.id)).toEqual([ctx.vid]);
-    const comments = await call(ctx.url, 'GET', `/api/videos/${ctx.vid}/comments`);
-    expect(expectJson(comments, 200, contract.api.listComments.responses[200]).comments).toEqual([]);
+    await expectOnlyAlicesVideo(ctx);
     expect(await server.store.users.findByName('newcomer')).toBeUndefined();
   });
 

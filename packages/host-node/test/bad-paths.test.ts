@@ -1,8 +1,8 @@
 import { contract } from '@vodkit/core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { call, register, startServer, type TestServer } from '../../../test/support/server.js';
+import { expect, it } from 'vitest';
+import { call, register } from '../../../test/support/server.js';
 import type { StoreKind } from '../../../test/support/stores.js';
-import { type Ctx, fillCtx, raw } from './support/bad-input.js';
+import { raw, useServerWithCtx } from './support/bad-input.js';
 import { expectError, expectJson, send } from './support/http.js';
 import { createVideo, eachStore } from './support/suite.js';
 
@@ -50,13 +50,7 @@ const paths: [method: string, path: string, where: 'params.vid' | 'params.user_n
 ];
 
 const badPathsSuite = (kind: StoreKind) => {
-  let server: TestServer;
-  const ctx = {} as Ctx;
-  beforeAll(async () => {
-    server = await startServer(kind);
-    await fillCtx(ctx, server.url);
-  });
-  afterAll(() => server.close());
+  const { ctx } = useServerWithCtx(kind);
 
   it.each(paths)('%s %s is 400 VALIDATION on %s', async (method, path, where) => {
     const answer = await send(ctx.url, { method, path, headers: { 'x-session-id': ctx.alice.session } });

@@ -1,9 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { describeMysql, freshDatabase, type TestDatabase } from '../../../test/support/mysql.js';
 
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
@@ -16,12 +18,13 @@ interface Run {
 }
 
 const children: ChildProcess[] = [];
+const dataDir = mkdtempSync(join(tmpdir(), 'vodkit-cli-'));
 
 /** Runs the built `vodkit` CLI with a clean environment plus `env`. */
 function run(args: string[], env: Record<string, string> = {}): Run {
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`pnpm build\` first (\`pnpm test\` does).`);
   const child = spawn(process.execPath, [cli, ...args], {
-    env: { PATH: process.env.PATH ?? '', ...env },
+    env: { PATH: process.env.PATH ?? '', VODKIT_DATA_DIR: dataDir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
@@ -51,6 +54,8 @@ async function listening(started: Run): Promise<string> {
   }
   throw new Error(`the CLI did not start: ${started.stderr || started.stdout}`);
 }
+
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 afterEach(() => {
   for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
@@ -89,7 +94,7 @@ describe('vodkit CLI configuration', () => {
     const url = await listening(started);
     const health = await fetch(`${url}/healthz`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toMatchObject({ status: 'ok', services: ['api'] });
+    expect(await health.json()).toMatchObject({ status: 'ok', services: ['api', 'stream'] });
     started.child.kill('SIGTERM');
     expect(await started.exit).toBe(0);
   });

@@ -1,41 +1,37 @@
 import { contract } from '@vodkit/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, register, startServer, type TestServer } from '../../../test/support/server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { call, register } from '../../../test/support/server.js';
 import type { StoreKind } from '../../../test/support/stores.js';
 import { expectError, expectJson } from './support/http.js';
-import { commentPages, createVideo, eachStore, postComment } from './support/suite.js';
+import { commentPages, createVideo, eachStore, postComment, useServer } from './support/suite.js';
 
 const api = contract.api;
 const UNKNOWN_VID = '0e7d9c4b-3a2f-4c1d-9e8b-5a6f7c8d9e0f';
 
 const commentsSuite = (kind: StoreKind) => {
-  let server: TestServer;
-  let url: string;
+  const server = useServer(kind);
   let owner: Awaited<ReturnType<typeof register>>;
   let fan: Awaited<ReturnType<typeof register>>;
   let video: Awaited<ReturnType<typeof createVideo>>;
   beforeAll(async () => {
-    server = await startServer(kind);
-    url = server.url;
-    owner = await register(url, 'cm.owner');
-    fan = await register(url, 'cm.fan');
-    video = await createVideo(url, owner, 'commented');
+    owner = await register(server.url, 'cm.owner');
+    fan = await register(server.url, 'cm.fan');
+    video = await createVideo(server.url, owner, 'commented');
   });
-  afterAll(() => server.close());
 
   const comment = (vid: string, body: unknown, session?: string) =>
-    call(url, 'POST', `/api/videos/${vid}/comments`, { ...(session ? { session } : {}), body });
+    call(server.url, 'POST', `/api/videos/${vid}/comments`, { ...(session ? { session } : {}), body });
 
   describe('GET /api/videos/:vid/comments', () => {
     it('200 every comment of the video, newest first, across pages', async () => {
-      const target = await createVideo(url, owner, 'paged');
-      const elsewhere = await createVideo(url, owner, 'elsewhere');
-      await postComment(url, fan.session, elsewhere.id, 'not on the paged video');
+      const target = await createVideo(server.url, owner, 'paged');
+      const elsewhere = await createVideo(server.url, owner, 'elsewhere');
+      await postComment(server.url, fan.session, elsewhere.id, 'not on the paged video');
       const posted = [];
       for (let i = 0; i < 5; i++) {
-        posted.push(await postComment(url, i % 2 ? owner.session : fan.session, target.id, `comment ${i}`));
+        posted.push(await postComment(server.url, i % 2 ? owner.session : fan.session, target.id, `comment ${i}`));
       }
-      const pages = await commentPages(url, target.id, 2);
+      const pages = await commentPages(server.url, target.id, 2);
       expect(pages.map((page) => page.comments.length)).toEqual([2, 2, 1]);
       expect(pages.at(-1)?.next_cursor).toBeNull();
       expect(pages.flatMap((page) => page.comments)).toEqual([...posted].reverse());
@@ -43,9 +39,9 @@ const commentsSuite = (kind: StoreKind) => {
     });
 
     it('200 an empty page for a video without comments', async () => {
-      const quiet = await createVideo(url, owner, 'quiet');
+      const quiet = await createVideo(server.url, owner, 'quiet');
       const page = expectJson(
-        await call(url, 'GET', `/api/videos/${quiet.id}/comments`),
+        await call(server.url, 'GET', `/api/videos/${quiet.id}/comments`),
         200,
         api.listComments.responses[200],
       );
@@ -59,12 +55,12 @@ const commentsSuite = (kind: StoreKind) => {
         `/api/videos/${video.id}/comments?limit=101`,
         `/api/videos/${video.id}/comments?cursor=not-ours`,
       ]) {
-        expectError(await call(url, 'GET', path), 400, 'VALIDATION');
+        expectError(await call(server.url, 'GET', path), 400, 'VALIDATION');
       }
     });
 
     it('404 VIDEO_NOT_FOUND for an unknown video', async () => {
-      expectError(await call(url, 'GET', `/api/videos/${UNKNOWN_VID}/comments`), 404, 'VIDEO_NOT_FOUND');
+      expectError(await call(server.url, 'GET', `/api/videos/${UNKNOWN_VID}/comments`), 404, 'VIDEO_NOT_FOUND');
     });
   });
 
@@ -73,7 +69,7 @@ const commentsSuite = (kind: StoreKind) => {
       const answer = await comment(video.id.toUpperCase(), { content: 'great video' }, fan.session);
       const created = expectJson(answer, 201, api.createComment.responses[201]);
       expect(created).toMatchObject({ video_id: video.id, author: 'cm.fan', content: 'great video' });
-      const [first] = await commentPages(url, video.id, 1);
+      const [first] = await commentPages(server.url, video.id, 1);
       expect(first?.comments).toEqual([created]);
     });
 
@@ -85,7 +81,7 @@ const commentsSuite = (kind: StoreKind) => {
           api.createComment.responses[201],
         );
         expect(created.content).toBe(content);
-        const [first] = await commentPages(url, video.id, 1);
+        const [first] = await commentPages(server.url, video.id, 1);
         expect(first?.comments[0]?.content).toBe(content);
       }
     });
@@ -99,9 +95,9 @@ const commentsSuite = (kind: StoreKind) => {
     });
 
     it('401 UNAUTHENTICATED without a session, and nothing is posted', async () => {
-      const target = await createVideo(url, owner, 'anonymous target');
+      const target = await createVideo(server.url, owner, 'anonymous target');
       expectError(await comment(target.id, { content: 'anonymous' }), 401, 'UNAUTHENTICATED');
-      expect((await commentPages(url, target.id, 10))[0]?.comments).toEqual([]);
+      expect((await commentPages(server.url, target.id, 10))[0]?.comments).toEqual([]);
     });
 
     it('404 VIDEO_NOT_FOUND for an unknown video', async () => {

@@ -1,8 +1,9 @@
 import { type ErrorCode, errorCodes } from '@vodkit/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, startServer, type TestServer } from '../../../test/support/server.js';
+import { describe, expect, it } from 'vitest';
+import { call } from '../../../test/support/server.js';
 import { memoryKind } from '../../../test/support/stores.js';
 import { openRaw, parseResponse } from './support/socket.js';
+import { useServer } from './support/suite.js';
 
 /** Sends bytes as they are and returns the first response once the server closes. */
 const exchange = async (base: string, bytes: string) => {
@@ -20,11 +21,7 @@ const expectRawError = (answer: ReturnType<typeof parseResponse>, code: ErrorCod
 };
 
 describe('requests node:http cannot parse get the one error shape (serve)', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startServer(memoryKind);
-  });
-  afterAll(() => server.close());
+  const server = useServer(memoryKind);
 
   it.each([
     ['a request line that is not HTTP', 'GARBAGE\r\n\r\n', 'VALIDATION'],
@@ -62,11 +59,7 @@ describe('requests node:http cannot parse get the one error shape (serve)', () =
 });
 
 describe('the request target (serve)', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startServer(memoryKind);
-  });
-  afterAll(() => server.close());
+  const server = useServer(memoryKind);
 
   it('"//host/api/..." is a path, not a host: it matches no route and registers no one', async () => {
     const body = JSON.stringify({ user_name: 'slash', pwd: 'password1' });

@@ -1,18 +1,14 @@
 import { contract } from '@vodkit/core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { call, startServer, type TestServer } from '../../../test/support/server.js';
+import { expect, it } from 'vitest';
+import { call } from '../../../test/support/server.js';
 import type { StoreKind } from '../../../test/support/stores.js';
 import { expectError, expectJson, send } from './support/http.js';
-import { eachStore } from './support/suite.js';
+import { eachStore, useServer } from './support/suite.js';
 
 const VID = '3b9f1d2c-4e5a-4b6c-8d7e-9f0a1b2c3d4e';
 
 const routingSuite = (kind: StoreKind) => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startServer(kind);
-  });
-  afterAll(() => server.close());
+  const server = useServer(kind);
 
   it('GET /healthz is 200 with the store checked', async () => {
     const health = expectJson(await call(server.url, 'GET', '/healthz'), 200, contract.health.health.responses[200]);

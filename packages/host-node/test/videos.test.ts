@@ -1,31 +1,25 @@
 import { contract } from '@vodkit/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, register, startServer, type TestServer } from '../../../test/support/server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { call, register } from '../../../test/support/server.js';
 import type { StoreKind } from '../../../test/support/stores.js';
 import { expectError, expectJson, expectNoContent } from './support/http.js';
-import { createVideo, eachStore, postComment, videoPages } from './support/suite.js';
+import { createVideo, eachStore, postComment, useServer, videoPages } from './support/suite.js';
 
 const api = contract.api;
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const UNKNOWN_VID = '6f1c2a3e-0b4d-4e5f-8a6b-7c8d9e0f1a2b';
 
 const videosSuite = (kind: StoreKind) => {
-  let server: TestServer;
-  let url: string;
-  beforeAll(async () => {
-    server = await startServer(kind);
-    url = server.url;
-  });
-  afterAll(() => server.close());
+  const server = useServer(kind);
 
-  const getVideo = (id: string) => call(url, 'GET', `/api/videos/${id}`);
+  const getVideo = (id: string) => call(server.url, 'GET', `/api/videos/${id}`);
   const commentOn = (vid: string, session: string) =>
-    call(url, 'POST', `/api/videos/${vid}/comments`, { session, body: { content: 'too late' } });
+    call(server.url, 'POST', `/api/videos/${vid}/comments`, { session, body: { content: 'too late' } });
 
   describe('POST /api/user/:user_name/videos', () => {
     it('201 a pending video that reads back the same', async () => {
-      const owner = await register(url, 'cv.owner');
-      const video = await createVideo(url, owner, 'first cut');
+      const owner = await register(server.url, 'cv.owner');
+      const video = await createVideo(server.url, owner, 'first cut');
       expect(video).toMatchObject({
         author: 'cv.owner',
         name: 'first cut',
@@ -39,7 +33,7 @@ const videosSuite = (kind: StoreKind) => {
     });
 
     it('201 for names of 1 and of 200 characters, multi-byte and control characters included', async () => {
-      const owner = await register(url, 'cv.edges');
+      const owner = await register(server.url, 'cv.edges');
       for (const name of [
         'x',
         'n'.repeat(200),
@@ -47,14 +41,14 @@ const videosSuite = (kind: StoreKind) => {
         '🎬'.repeat(100),
         'nul\u0000, tab\t, \uffff, <b>\'"',
       ]) {
-        const video = await createVideo(url, owner, name);
+        const video = await createVideo(server.url, owner, name);
         expect(expectJson(await getVideo(video.id), 200, api.getVideo.responses[200]).name).toBe(name);
       }
     });
 
     it('400 VALIDATION for an empty name', async () => {
-      const owner = await register(url, 'cv.empty');
-      const answer = await call(url, 'POST', '/api/user/cv.empty/videos', {
+      const owner = await register(server.url, 'cv.empty');
+      const answer = await call(server.url, 'POST', '/api/user/cv.empty/videos', {
         session: owner.session,
         body: { name: '' },
       });
@@ -63,31 +57,31 @@ const videosSuite = (kind: StoreKind) => {
     });
 
     it("401 without a session, 403 FORBIDDEN under another user's name, and nothing is created", async () => {
-      const owner = await register(url, 'cv.victim');
-      const other = await register(url, 'cv.other');
+      const owner = await register(server.url, 'cv.victim');
+      const other = await register(server.url, 'cv.other');
       const path = '/api/user/cv.victim/videos';
-      expectError(await call(url, 'POST', path, { body: { name: 'sneaky' } }), 401, 'UNAUTHENTICATED');
+      expectError(await call(server.url, 'POST', path, { body: { name: 'sneaky' } }), 401, 'UNAUTHENTICATED');
       expectError(
-        await call(url, 'POST', path, { session: other.session, body: { name: 'sneaky' } }),
+        await call(server.url, 'POST', path, { session: other.session, body: { name: 'sneaky' } }),
         403,
         'FORBIDDEN',
       );
-      expect((await videoPages(url, owner.userName, 10))[0]?.videos).toEqual([]);
+      expect((await videoPages(server.url, owner.userName, 10))[0]?.videos).toEqual([]);
     });
   });
 
   describe('GET /api/user/:user_name/videos', () => {
     let created: Awaited<ReturnType<typeof createVideo>>[];
     beforeAll(async () => {
-      const owner = await register(url, 'lv.owner');
-      const other = await register(url, 'lv.other');
-      await createVideo(url, other, 'not in the list');
+      const owner = await register(server.url, 'lv.owner');
+      const other = await register(server.url, 'lv.other');
+      await createVideo(server.url, other, 'not in the list');
       created = [];
-      for (let i = 0; i < 7; i++) created.push(await createVideo(url, owner, `video ${i}`));
+      for (let i = 0; i < 7; i++) created.push(await createVideo(server.url, owner, `video ${i}`));
     });
 
     it('200 every video, pending included, newest first, across pages', async () => {
-      const pages = await videoPages(url, 'lv.owner', 3);
+      const pages = await videoPages(server.url, 'lv.owner', 3);
       expect(pages.map((page) => page.videos.length)).toEqual([3, 3, 1]);
       expect(pages.at(-1)?.next_cursor).toBeNull();
       expect(pages.flatMap((page) => page.videos)).toEqual([...created].reverse());
@@ -95,18 +89,22 @@ const videosSuite = (kind: StoreKind) => {
     });
 
     it('no next page when the last one is exactly full', async () => {
-      expect((await videoPages(url, 'lv.owner', 7)).map((page) => page.next_cursor)).toEqual([null]);
-      expect((await videoPages(url, 'lv.owner', 1)).length).toBe(7);
+      expect((await videoPages(server.url, 'lv.owner', 7)).map((page) => page.next_cursor)).toEqual([null]);
+      expect((await videoPages(server.url, 'lv.owner', 1)).length).toBe(7);
     });
 
     it('limit defaults to 20 and goes up to 100', async () => {
-      const many = await register(url, 'lv.many');
-      for (let i = 0; i < 21; i++) await createVideo(url, many, `bulk ${i}`);
-      const first = expectJson(await call(url, 'GET', '/api/user/lv.many/videos'), 200, api.listVideos.responses[200]);
+      const many = await register(server.url, 'lv.many');
+      for (let i = 0; i < 21; i++) await createVideo(server.url, many, `bulk ${i}`);
+      const first = expectJson(
+        await call(server.url, 'GET', '/api/user/lv.many/videos'),
+        200,
+        api.listVideos.responses[200],
+      );
       expect(first.videos).toHaveLength(20);
       expect(first.next_cursor).not.toBeNull();
       const all = expectJson(
-        await call(url, 'GET', '/api/user/lv.many/videos?limit=100'),
+        await call(server.url, 'GET', '/api/user/lv.many/videos?limit=100'),
         200,
         api.listVideos.responses[200],
       );
@@ -115,36 +113,40 @@ const videosSuite = (kind: StoreKind) => {
     });
 
     it('200 an empty page for a user without videos', async () => {
-      await register(url, 'lv.none');
-      const page = expectJson(await call(url, 'GET', '/api/user/lv.none/videos'), 200, api.listVideos.responses[200]);
+      await register(server.url, 'lv.none');
+      const page = expectJson(
+        await call(server.url, 'GET', '/api/user/lv.none/videos'),
+        200,
+        api.listVideos.responses[200],
+      );
       expect(page).toEqual({ videos: [], next_cursor: null });
     });
 
     it.each(['0', '101', '-1', '1.5', 'ten', '', '1e3'])('400 VALIDATION for limit=%s', async (limit) => {
-      const answer = await call(url, 'GET', `/api/user/lv.owner/videos?limit=${limit}`);
+      const answer = await call(server.url, 'GET', `/api/user/lv.owner/videos?limit=${limit}`);
       expectError(answer, 400, 'VALIDATION');
       expect(answer.body.error.details).toContainEqual(expect.objectContaining({ path: 'query.limit' }));
     });
 
     it('400 VALIDATION for a cursor this API did not make', async () => {
-      const [page] = await videoPages(url, 'lv.owner', 2);
+      const [page] = await videoPages(server.url, 'lv.owner', 2);
       const real = page?.next_cursor as string;
       const forged = Buffer.from(`0.${UNKNOWN_VID}' OR 1=1`).toString('base64url');
       for (const cursor of ['garbage!', 'x'.repeat(201), forged, `${real}A`, real.slice(0, -2)]) {
-        const answer = await call(url, 'GET', `/api/user/lv.owner/videos?cursor=${encodeURIComponent(cursor)}`);
+        const answer = await call(server.url, 'GET', `/api/user/lv.owner/videos?cursor=${encodeURIComponent(cursor)}`);
         expectError(answer, 400, 'VALIDATION');
       }
     });
 
     it('404 USER_NOT_FOUND for an unknown user, 400 for a name that cannot exist', async () => {
-      expectError(await call(url, 'GET', '/api/user/lv.nobody/videos'), 404, 'USER_NOT_FOUND');
-      expectError(await call(url, 'GET', '/api/user/no!/videos'), 400, 'VALIDATION');
+      expectError(await call(server.url, 'GET', '/api/user/lv.nobody/videos'), 404, 'USER_NOT_FOUND');
+      expectError(await call(server.url, 'GET', '/api/user/no!/videos'), 400, 'VALIDATION');
     });
   });
 
   describe('GET /api/videos/:vid', () => {
     it('200 the video, also when asked for in upper case', async () => {
-      const video = await createVideo(url, await register(url, 'gv.owner'));
+      const video = await createVideo(server.url, await register(server.url, 'gv.owner'));
       expect(expectJson(await getVideo(video.id.toUpperCase()), 200, api.getVideo.responses[200])).toEqual(video);
     });
 
@@ -158,19 +160,19 @@ const videosSuite = (kind: StoreKind) => {
 
   describe('DELETE /api/videos/:vid', () => {
     it('204, then gone from every read and queued for the scheduler', async () => {
-      const owner = await register(url, 'dv.owner');
-      const kept = await createVideo(url, owner, 'kept');
-      const doomed = await createVideo(url, owner, 'doomed');
-      await postComment(url, owner.session, doomed.id);
+      const owner = await register(server.url, 'dv.owner');
+      const kept = await createVideo(server.url, owner, 'kept');
+      const doomed = await createVideo(server.url, owner, 'doomed');
+      await postComment(server.url, owner.session, doomed.id);
 
-      expectNoContent(await call(url, 'DELETE', `/api/videos/${doomed.id}`, { session: owner.session }));
+      expectNoContent(await call(server.url, 'DELETE', `/api/videos/${doomed.id}`, { session: owner.session }));
 
       expectError(await getVideo(doomed.id), 404, 'VIDEO_NOT_FOUND');
-      expect((await videoPages(url, 'dv.owner', 10)).flatMap((page) => page.videos)).toEqual([kept]);
-      expectError(await call(url, 'GET', `/api/videos/${doomed.id}/comments`), 404, 'VIDEO_NOT_FOUND');
+      expect((await videoPages(server.url, 'dv.owner', 10)).flatMap((page) => page.videos)).toEqual([kept]);
+      expectError(await call(server.url, 'GET', `/api/videos/${doomed.id}/comments`), 404, 'VIDEO_NOT_FOUND');
       expectError(await commentOn(doomed.id, owner.session), 404, 'VIDEO_NOT_FOUND');
       expectError(
-        await call(url, 'DELETE', `/api/videos/${doomed.id}`, { session: owner.session }),
+        await call(server.url, 'DELETE', `/api/videos/${doomed.id}`, { session: owner.session }),
         404,
         'VIDEO_NOT_FOUND',
       );
@@ -178,22 +180,26 @@ const videosSuite = (kind: StoreKind) => {
     });
 
     it('401 without a session, 403 FORBIDDEN for another user, and the video stays', async () => {
-      const owner = await register(url, 'dv.keeper');
-      const other = await register(url, 'dv.intruder');
-      const video = await createVideo(url, owner);
-      expectError(await call(url, 'DELETE', `/api/videos/${video.id}`), 401, 'UNAUTHENTICATED');
-      expectError(await call(url, 'DELETE', `/api/videos/${video.id}`, { session: other.session }), 403, 'FORBIDDEN');
+      const owner = await register(server.url, 'dv.keeper');
+      const other = await register(server.url, 'dv.intruder');
+      const video = await createVideo(server.url, owner);
+      expectError(await call(server.url, 'DELETE', `/api/videos/${video.id}`), 401, 'UNAUTHENTICATED');
+      expectError(
+        await call(server.url, 'DELETE', `/api/videos/${video.id}`, { session: other.session }),
+        403,
+        'FORBIDDEN',
+      );
       expect(expectJson(await getVideo(video.id), 200, api.getVideo.responses[200])).toEqual(video);
     });
 
     it('404 VIDEO_NOT_FOUND for an unknown video, 400 for a bad id', async () => {
-      const owner = await register(url, 'dv.lost');
+      const owner = await register(server.url, 'dv.lost');
       expectError(
-        await call(url, 'DELETE', `/api/videos/${UNKNOWN_VID}`, { session: owner.session }),
+        await call(server.url, 'DELETE', `/api/videos/${UNKNOWN_VID}`, { session: owner.session }),
         404,
         'VIDEO_NOT_FOUND',
       );
-      expectError(await call(url, 'DELETE', '/api/videos/123', { session: owner.session }), 400, 'VALIDATION');
+      expectError(await call(server.url, 'DELETE', '/api/videos/123', { session: owner.session }), 400, 'VALIDATION');
     });
   });
 };

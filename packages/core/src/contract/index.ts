@@ -1,12 +1,13 @@
 import { initContract } from '@ts-rest/core';
 import { apiContract, healthContract } from './api.js';
+import { streamContract } from './stream.js';
 
 const c = initContract();
 
 /** The whole HTTP surface of vodkit. Paths, bodies and statuses are written here and nowhere else. */
-export const contract = c.router({ api: apiContract, health: healthContract });
+export const contract = c.router({ api: apiContract, stream: streamContract, health: healthContract });
 
 export type Contract = typeof contract;
 
 export * from './schemas.js';
-export { apiContract, healthContract };
+export { apiContract, healthContract, streamContract };

@@ -1,6 +1,6 @@
 import { ErrorBody } from './schemas.js';
 
-type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 500 | 503;
+type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 416 | 429 | 500 | 503;
 
 /** The error responses of a route, all in the one error shape. 400 and 500 apply to every route. */
 export const errors = <const S extends ErrorStatus>(...statuses: S[]) =>

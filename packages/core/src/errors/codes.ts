@@ -5,6 +5,11 @@
 export const errorCodes = {
   VALIDATION: { status: 400, message: 'The request is not valid.' },
   MALFORMED_JSON: { status: 400, message: 'The request body is not valid JSON.' },
+  NOT_A_VIDEO: {
+    status: 400,
+    message: 'The upload is not a video vodkit can serve (MP4, MOV, WebM, Matroska or Ogg).',
+  },
+  EMPTY_UPLOAD: { status: 400, message: 'The upload has no bytes.' },
   UNAUTHENTICATED: { status: 401, message: 'A valid session is required.' },
   BAD_CREDENTIALS: { status: 401, message: 'The user name or password is wrong.' },
   FORBIDDEN: { status: 403, message: 'This session may not act on that resource.' },
@@ -14,8 +19,11 @@ export const errorCodes = {
   METHOD_NOT_ALLOWED: { status: 405, message: 'This route does not accept that method.' },
   REQUEST_TIMEOUT: { status: 408, message: 'The request did not arrive in time.' },
   USER_EXISTS: { status: 409, message: 'That user name is taken.' },
+  ALREADY_UPLOADED: { status: 409, message: 'This video already has its file.' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The request body has an unsupported content type.' },
+  RANGE_NOT_SATISFIABLE: { status: 416, message: 'None of the requested ranges is inside the file.' },
+  TOO_MANY_REQUESTS: { status: 429, message: 'Too many streams and uploads at once; retry shortly.' },
   HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large.' },
   CLIENT_CLOSED_REQUEST: { status: 499, message: 'The client closed the request before it was answered.' },
   INTERNAL: { status: 500, message: 'Something went wrong on our side.' },

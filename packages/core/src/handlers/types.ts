@@ -18,7 +18,8 @@ export interface HandlerDeps {
 /** The request as the contract describes it, already validated. */
 export type HandlerInput<R extends AppRoute> = ServerInferRequest<R> & { request: Request };
 
-export type Handler<R extends AppRoute> = (input: HandlerInput<R>) => Promise<ServerInferResponses<R>>;
+/** A handler answers with a contract response, or with a Response of its own for bodies that are not JSON. */
+export type Handler<R extends AppRoute> = (input: HandlerInput<R>) => Promise<ServerInferResponses<R> | Response>;
 
 export type Handlers<T extends AppRouter> = {
   [K in keyof T]: T[K] extends AppRoute ? Handler<T[K]> : never;

@@ -12,7 +12,7 @@ export type AnyHandler = (input: {
   query: unknown;
   body: unknown;
   request: Request;
-}) => Promise<{ status: number; body: unknown }>;
+}) => Promise<{ status: number; body: unknown } | Response>;
 
 const isSchema = (value: unknown): value is z.ZodTypeAny =>
   typeof value === 'object' && value !== null && 'safeParse' in value;
@@ -42,6 +42,8 @@ export async function dispatch(match: RouteMatch, request: Request, url: URL, ha
       message: `${match.route.name} answered ${result.status}, not in its contract.`,
     });
   }
-  const response = jsonResponse(result.status, result.body);
-  return request.method === 'HEAD' ? new Response(null, response) : response;
+  const response = result instanceof Response ? result : jsonResponse(result.status, result.body);
+  if (request.method !== 'HEAD' || !response.body) return response;
+  await response.body.cancel();
+  return new Response(null, response);
 }

@@ -9,8 +9,8 @@ export interface CompiledRoute {
   paramNames: string[];
 }
 
-export interface RouteMatch {
-  route: CompiledRoute;
+export interface RouteMatch<T extends CompiledRoute = CompiledRoute> {
+  route: T;
   params: Record<string, string>;
 }
 
@@ -49,8 +49,8 @@ const decodeSegment = (segment: string, name: string) => {
  * Finds the route for a method and path. A path that exists under another
  * method is 405 with `Allow`; HEAD is served by the GET route.
  */
-export function createMatcher(routes: CompiledRoute[]) {
-  return (method: string, pathname: string): RouteMatch => {
+export function createMatcher<T extends CompiledRoute>(routes: T[]) {
+  return (method: string, pathname: string): RouteMatch<T> => {
     const lookup = method === 'HEAD' ? 'GET' : method;
     const allowed = new Set<string>();
     for (const route of routes) {

@@ -1,7 +1,9 @@
+import type { ServiceName } from '../services.js';
 import { memoryStore } from '../store/memory-store.js';
 import type { Store } from '../store/types.js';
 import { createVodkit, type Vodkit, type VodkitOptions } from '../vodkit.js';
-import type { VodkitConfig } from './config.js';
+import { busboyMultipart } from './busboy-multipart.js';
+import { fsStorage } from './fs-storage.js';
 import { mysqlStore } from './mysql/mysql-store.js';
 import { scryptPasswords } from './scrypt-passwords.js';
 
@@ -9,16 +11,28 @@ import { scryptPasswords } from './scrypt-passwords.js';
 export const openStore = (databaseUrl: string | undefined): Promise<Store> =>
   databaseUrl ? mysqlStore({ url: databaseUrl }) : Promise.resolve(memoryStore());
 
-export type OpenVodkitOptions = Partial<Pick<VodkitConfig, 'databaseUrl' | 'services'>> &
-  Omit<VodkitOptions, 'store' | 'passwords' | 'services'> &
-  Partial<Pick<VodkitOptions, 'passwords'>>;
+export interface OpenVodkitOptions extends Partial<Omit<VodkitOptions, 'store' | 'services'>> {
+  /** `mysql://…`; none for the embedded store. */
+  databaseUrl?: string | undefined;
+  /** Default: api and stream. */
+  services?: readonly ServiceName[];
+  /** Where video files go (`<dataDir>/videos`). Default `./data`. */
+  dataDir?: string;
+}
 
-/** vodkit with Node's defaults: scrypt passwords and the store the database URL names. */
+/**
+ * vodkit with Node's defaults: scrypt passwords, the store the database URL
+ * names, video files under the data directory, multipart through busboy.
+ */
 export async function openVodkit(options: OpenVodkitOptions = {}): Promise<Vodkit> {
-  const { databaseUrl, ...rest } = options;
+  const { databaseUrl, dataDir = './data', services = ['api', 'stream'], ...rest } = options;
+  const storage = services.includes('stream') ? (rest.storage ?? (await fsStorage(dataDir))) : rest.storage;
   return createVodkit({
+    multipart: busboyMultipart,
     ...rest,
+    services,
+    ...(storage ? { storage } : {}),
     store: await openStore(databaseUrl),
-    passwords: options.passwords ?? scryptPasswords(),
+    passwords: rest.passwords ?? scryptPasswords(),
   });
 }

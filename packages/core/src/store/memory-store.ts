@@ -121,6 +121,15 @@ export function memoryStore(): Store {
         const own = [...videos.values()].filter((v) => v.authorId === authorId && v.status !== 'deleting');
         return takePage(own, page).map(view);
       },
+      async markReady(id, file) {
+        open();
+        const video = videos.get(id);
+        if (video?.status !== 'pending') return false;
+        video.size = file.size;
+        video.contentType = file.contentType;
+        video.status = 'ready';
+        return true;
+      },
       async markDeleted(id, now) {
         open();
         const video = visible(id);

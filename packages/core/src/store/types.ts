@@ -83,6 +83,8 @@ export interface VideoRepository {
   find(id: string): Promise<VideoView | undefined>;
   /** The author's videos that are not being deleted, newest first. */
   listByAuthor(authorId: string, page: PageRequest): Promise<VideoView[]>;
+  /** Records a finished upload: `pending` becomes `ready`; false when the video is not pending any more. */
+  markReady(id: string, file: { size: number; contentType: string }): Promise<boolean>;
   /** Marks the video `deleting` and queues it for the scheduler in one transaction; false if it was not there. */
   markDeleted(id: string, now: Date): Promise<boolean>;
 }

@@ -1,7 +1,9 @@
-import type { ErrorCode } from '@vodkit/core';
-import { register } from '../../../../test/support/server.js';
-import { type Answer, send } from './http.js';
-import { createVideo } from './suite.js';
+import { contract, type ErrorCode, type VodkitOptions } from '@vodkit/core';
+import { beforeAll, expect } from 'vitest';
+import { call, register } from '../../../../test/support/server.js';
+import type { StoreKind } from '../../../../test/support/stores.js';
+import { type Answer, expectJson, send } from './http.js';
+import { createVideo, useServer } from './suite.js';
 
 export type User = Awaited<ReturnType<typeof register>>;
 
@@ -23,6 +25,22 @@ export async function fillCtx(ctx: Ctx, url: string) {
   ctx.alice = await register(url, 'alice');
   ctx.bob = await register(url, 'bob', 'bob password');
   ctx.vid = (await createVideo(url, ctx.alice, "alice's video")).id;
+}
+
+/** alice still has just her one video, and it has no comment: what the bad-input suites end by checking. */
+export async function expectOnlyAlicesVideo(ctx: Ctx) {
+  const videos = await call(ctx.url, 'GET', '/api/user/alice/videos');
+  expect(expectJson(videos, 200, contract.api.listVideos.responses[200]).videos.map((v) => v.id)).toEqual([ctx.vid]);
+  const comments = await call(ctx.url, 'GET', `/api/videos/${ctx.vid}/comments`);
+  expect(expectJson(comments, 200, contract.api.listComments.responses[200]).comments).toEqual([]);
+}
+
+/** useServer, and a Ctx filled (fillCtx) in beforeAll once the server is up; both objects are set there. */
+export function useServerWithCtx(kind: StoreKind, options: Partial<VodkitOptions> = {}) {
+  const server = useServer(kind, options);
+  const ctx = {} as Ctx;
+  beforeAll(() => fillCtx(ctx, server.url));
+  return { server, ctx };
 }
 
 export interface RawOptions {

@@ -1,9 +1,27 @@
-import { contract } from '@vodkit/core';
-import { describe, expect } from 'vitest';
+import { contract, type VodkitOptions } from '@vodkit/core';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { describeMysql } from '../../../../test/support/mysql.js';
-import { call } from '../../../../test/support/server.js';
+import { call, startServer, type TestServer } from '../../../../test/support/server.js';
 import { memoryKind, mysqlKind, type StoreKind } from '../../../../test/support/stores.js';
 import { expectJson } from './http.js';
+
+/** The running server's fields, set by useServer's beforeAll: read them inside tests and hooks only. */
+export type Served = Omit<TestServer, 'close'>;
+
+/**
+ * Starts a server over a new store of `kind` in beforeAll and closes it in afterAll.
+ * The returned object is empty until beforeAll has run; keep it, do not destructure it.
+ */
+export function useServer(kind: StoreKind, options: Partial<VodkitOptions> = {}): Served {
+  const served = {} as Served;
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer(kind, options);
+    Object.assign(served, { url: server.url, vodkit: server.vodkit, store: server.store });
+  });
+  afterAll(() => server.close());
+  return served;
+}
 
 /** Runs one suite once per store adapter: every backend answers the same HTTP. */
 export function eachStore(title: string, suite: (kind: StoreKind) => void) {
@@ -42,38 +60,35 @@ export async function postComment(base: string, session: string, videoId: string
   return expectJson(created, 201, api.createComment.responses[201]);
 }
 
-/** Follows `next_cursor` to the end; returns every page, each checked against the contract. */
-export async function videoPages(base: string, userName: string, limit: number) {
-  const pages = [];
+type Page<K extends string> = Record<K, readonly unknown[]> & { next_cursor: string | null };
+
+/**
+ * Follows `next_cursor` from `path` to the end; returns every page, each checked
+ * against `schema` and holding at most `limit` items under `key`.
+ */
+export async function pages<K extends string, P extends Page<K>>(
+  base: string,
+  path: string,
+  key: K,
+  schema: { parse(value: unknown): P },
+  limit: number,
+) {
+  const all: P[] = [];
   let cursor: string | null = null;
   do {
     const query: string = `?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-    const page = expectJson(
-      await call(base, 'GET', `/api/user/${userName}/videos${query}`),
-      200,
-      api.listVideos.responses[200],
-    );
-    expect(page.videos.length).toBeLessThanOrEqual(limit);
-    pages.push(page);
+    const page = expectJson(await call(base, 'GET', `${path}${query}`), 200, schema);
+    expect(page[key].length).toBeLessThanOrEqual(limit);
+    all.push(page);
     cursor = page.next_cursor;
-  } while (cursor && pages.length < 100);
-  return pages;
+  } while (cursor && all.length < 100);
+  return all;
 }
 
-/** Like videoPages, for the comments of a video. */
-export async function commentPages(base: string, videoId: string, limit: number) {
-  const pages = [];
-  let cursor: string | null = null;
-  do {
-    const query: string = `?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-    const page = expectJson(
-      await call(base, 'GET', `/api/videos/${videoId}/comments${query}`),
-      200,
-      api.listComments.responses[200],
-    );
-    expect(page.comments.length).toBeLessThanOrEqual(limit);
-    pages.push(page);
-    cursor = page.next_cursor;
-  } while (cursor && pages.length < 100);
-  return pages;
-}
+/** Every page of a user's videos. */
+export const videoPages = (base: string, userName: string, limit: number) =>
+  pages(base, `/api/user/${userName}/videos`, 'videos', api.listVideos.responses[200], limit);
+
+/** Every page of the comments of a video. */
+export const commentPages = (base: string, videoId: string, limit: number) =>
+  pages(base, `/api/videos/${videoId}/comments`, 'comments', api.listComments.responses[200], limit);

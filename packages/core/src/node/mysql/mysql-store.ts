@@ -198,6 +198,13 @@ export function createMysqlStore(pool: Pool): Store {
         );
         return found.map(toVideo);
       },
+      async markReady(id, file) {
+        const [result] = await pool.execute(
+          `UPDATE videos SET status = 'ready', size = ?, content_type = ? WHERE id = ? AND status = 'pending'`,
+          [file.size, file.contentType, id],
+        );
+        return (result as { affectedRows: number }).affectedRows === 1;
+      },
       async markDeleted(id, now) {
         return transaction(pool, async (conn) => (await queueDeletions(conn, 'id', id, now)) > 0);
       },

@@ -1,0 +1,63 @@
+import type { AppRouter } from '@ts-rest/core';
+import { apiContract, healthContract } from './contract/api.js';
+import { streamContract } from './contract/stream.js';
+import { commentHandlers } from './handlers/comments.js';
+import { healthHandlers } from './handlers/health.js';
+import { streamHandler } from './handlers/stream.js';
+import type { HandlerDeps, Handlers } from './handlers/types.js';
+import { type UploadDeps, uploadHandler } from './handlers/upload.js';
+import { userHandlers } from './handlers/users.js';
+import { videoHandlers } from './handlers/videos.js';
+import type { AnyHandler } from './http/dispatch.js';
+import { type CompiledRoute, flattenContract } from './http/router.js';
+import type { ServiceName } from './services.js';
+
+export interface RouteGroup {
+  service: ServiceName | 'health';
+  contract: AppRouter;
+  handlers: Record<string, AnyHandler>;
+}
+
+/**
+ * Pairs a contract with its handlers, checked by the compiler to cover every
+ * route with the right types; past here the dispatcher validates against the
+ * same contract, so handlers are stored untyped.
+ */
+const group = <T extends AppRouter>(
+  service: RouteGroup['service'],
+  contract: T,
+  handlers: Handlers<T>,
+): RouteGroup => ({
+  service,
+  contract,
+  handlers: handlers as unknown as Record<string, AnyHandler>,
+});
+
+export interface ServedRoute extends CompiledRoute {
+  service: RouteGroup['service'];
+  handler: AnyHandler;
+}
+
+/** The routes of the enabled services (and `/healthz`), each with its handler. */
+export function servedRoutes(services: readonly ServiceName[], deps: HandlerDeps, upload?: UploadDeps): ServedRoute[] {
+  const groups: RouteGroup[] = [group('health', healthContract, healthHandlers(deps.store, services))];
+  if (services.includes('api')) {
+    groups.push(group('api', apiContract, { ...userHandlers(deps), ...videoHandlers(deps), ...commentHandlers(deps) }));
+  }
+  if (services.includes('stream')) {
+    if (!upload) throw new Error('The stream service needs a video storage (the `storage` option).');
+    groups.push(
+      group('stream', streamContract, {
+        streamVideo: streamHandler(deps.store, upload.storage),
+        uploadVideo: uploadHandler(deps, upload),
+      }),
+    );
+  }
+  return groups.flatMap(({ service, contract, handlers }) =>
+    flattenContract(contract, `${service}.`).map((route) => {
+      const handler = handlers[route.name.slice(service.length + 1)];
+      if (!handler) throw new Error(`No handler for ${route.name}`);
+      return { ...route, service, handler };
+    }),
+  );
+}
