@@ -1,4 +1,8 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createVodkit, type Store, silentLogger, type Vodkit, type VodkitOptions } from '@vodkit/core';
+import { busboyMultipart, fsStorage } from '@vodkit/core/node';
 import { serve } from '@vodkit/host-node';
 import type { StoreKind } from './stores.js';
 import { testPasswords } from './stores.js';
@@ -8,30 +12,63 @@ export interface TestServer {
   url: string;
   vodkit: Vodkit;
   store: Store;
-  /** Stops the server, closes vodkit and removes the store's database. */
+  /** The data directory of the stream service's fsStorage; undefined without one. */
+  dataDir: string | undefined;
+  /** Stops the server, closes vodkit and removes the store's database (and a data dir it made). */
   close(): Promise<void>;
 }
 
+export interface TestServerOptions extends Partial<VodkitOptions> {
+  /**
+   * Serves the stream service over fsStorage and busboy multipart: `true` on a new
+   * temporary directory removed on close, a path to share (and keep) a directory.
+   * Services default to api and stream then.
+   */
+  dataDir?: true | string;
+}
+
 /** vodkit on a real socket (node:http, a free port) over a new, empty store of the given kind. */
-export async function startServer(kind: StoreKind, options: Partial<VodkitOptions> = {}): Promise<TestServer> {
-  const { store, cleanup } = await kind.open();
-  const vodkit = createVodkit({ store, passwords: testPasswords(), logger: silentLogger, ...options });
-  const running = await serve(vodkit, { port: 0, handleSignals: false, logger: silentLogger });
-  return {
-    url: running.url,
-    vodkit,
-    store,
-    async close() {
-      await running.close();
-      await cleanup();
-    },
-  };
+export async function startServer(kind: StoreKind, options: TestServerOptions = {}): Promise<TestServer> {
+  const { dataDir: wanted, ...vodkitOptions } = options;
+  const ownDir = wanted === true ? await mkdtemp(join(tmpdir(), 'vodkit-test-')) : undefined;
+  const dataDir = ownDir ?? (typeof wanted === 'string' ? wanted : undefined);
+  const removeDir = () => (ownDir ? rm(ownDir, { recursive: true, force: true }) : Promise.resolve());
+  try {
+    const { store, cleanup } = await kind.open();
+    const stream = dataDir ? { storage: await fsStorage(dataDir), multipart: busboyMultipart } : {};
+    const vodkit = createVodkit({
+      store,
+      passwords: testPasswords(),
+      logger: silentLogger,
+      ...stream,
+      ...vodkitOptions,
+    });
+    const running = await serve(vodkit, { port: 0, handleSignals: false, logger: silentLogger });
+    return {
+      url: running.url,
+      vodkit,
+      store,
+      dataDir,
+      async close() {
+        try {
+          await running.close();
+          await cleanup();
+        } finally {
+          await removeDir();
+        }
+      },
+    };
+  } catch (error) {
+    await removeDir();
+    throw error;
+  }
 }
 
 export interface CallResult {
   status: number;
   headers: Headers;
   /** Parsed JSON, or undefined for an empty body. */
+  // biome-ignore lint/suspicious/noExplicitAny: tests check bodies against the contract's zod schemas
   body: any;
 }
 

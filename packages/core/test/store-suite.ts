@@ -341,6 +341,55 @@ export function storeSuite(kind: StoreKind): void {
       expect(await store.videos.find(untouched.id)).toBeDefined();
     });
 
+    it('marks a pending video ready once, with its size and content type', async () => {
+      const alice = await addUser('alice');
+      const video = await addVideo(alice.id, at(1), { name: 'upload me' });
+      const other = await addVideo(alice.id, at(2));
+      const file = { size: 5_000_000_123, contentType: 'video/webm' };
+
+      expect(await store.videos.markReady(video.id, file)).toBe(true);
+      const ready = { ...video, status: 'ready' as const, ...file, authorName: 'alice' };
+      expect(await store.videos.find(video.id)).toEqual(ready);
+      expect(await store.videos.listByAuthor(alice.id, { limit: 10 })).toEqual([
+        { ...other, authorName: 'alice' },
+        ready,
+      ]);
+
+      // A second upload cannot overwrite the first one's record.
+      expect(await store.videos.markReady(video.id, { size: 1, contentType: 'video/mp4' })).toBe(false);
+      expect(await store.videos.find(video.id)).toEqual(ready);
+      expect((await store.videos.find(other.id))?.status).toBe('pending');
+    });
+
+    it('does not mark ready a video being deleted or an unknown one', async () => {
+      const alice = await addUser('alice');
+      const marked = await addVideo(alice.id, at(1));
+      const createdDeleting = await addVideo(alice.id, at(2), { status: 'deleting' });
+      expect(await store.videos.markDeleted(marked.id, at(10))).toBe(true);
+      const file = { size: 10, contentType: 'video/mp4' };
+
+      expect(await store.videos.markReady(marked.id, file)).toBe(false);
+      expect(await store.videos.markReady(createdDeleting.id, file)).toBe(false);
+      expect(await store.videos.markReady(orderedId(42), file)).toBe(false);
+      expect(await store.videos.find(marked.id)).toBeUndefined();
+      expect(await store.videos.find(createdDeleting.id)).toBeUndefined();
+      expect(await store.videos.listByAuthor(alice.id, { limit: 10 })).toEqual([]);
+      // Still queued for the scheduler exactly as before.
+      expect(await store.deletions.list(10)).toEqual([{ videoId: marked.id, attempts: 0, nextAttemptAt: at(10) }]);
+    });
+
+    it('lets exactly one of 10 concurrent markReady calls win', async () => {
+      const alice = await addUser('alice');
+      const video = await addVideo(alice.id, at(1));
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          store.videos.markReady(video.id, { size: 100 + i, contentType: 'video/mp4' }),
+        ),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect((await store.videos.find(video.id))?.size).toBe(100 + results.indexOf(true));
+    });
+
     it('lets exactly one of 10 concurrent deletions of a video win', async () => {
       const alice = await addUser('alice');
       const video = await addVideo(alice.id, at(1));

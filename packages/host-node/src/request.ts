@@ -1,5 +1,4 @@
 import type { IncomingMessage } from 'node:http';
-import { Readable } from 'node:stream';
 import { VodkitError } from '@vodkit/core';
 
 /** Headers Node gives as a list of raw pairs, copied without joining set-cookie and friends wrongly. */
@@ -17,6 +16,53 @@ const hasBody = (req: IncomingMessage) =>
   req.method !== 'GET' &&
   req.method !== 'HEAD' &&
   (req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0);
+
+/**
+ * The request body as a web stream, paced by its reader (the socket is paused while
+ * the stream's queue is full). Node's own Readable.toWeb is not used: once its stream
+ * is cancelled (an upload refused after its first bytes) it still enqueues the data
+ * that keeps arriving, and that throws "Controller is already closed" as an uncaught
+ * exception, which would take the process down.
+ */
+function bodyOf(req: IncomingMessage): ReadableStream<Uint8Array> {
+  let done = false;
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        req.on('data', (chunk: Buffer) => {
+          if (done) return;
+          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+          if ((controller.desiredSize ?? 0) <= 0) req.pause();
+        });
+        req.once('end', () => {
+          if (done) return;
+          done = true;
+          controller.close();
+        });
+        const fail = (error: Error) => {
+          if (done) return;
+          done = true;
+          controller.error(error);
+        };
+        req.once('error', fail);
+        // A client gone before the end of its body: the body fails, as with Readable.toWeb.
+        req.once('close', () => fail(Object.assign(new Error('aborted'), { code: 'ECONNRESET' })));
+        req.pause();
+      },
+      pull() {
+        req.resume();
+      },
+      // The rest of the body is read and dropped: destroying the request would cut the
+      // socket before the answer (a 400, a 413) is written. The listener closes the
+      // connection once that answer is out, which ends the reading.
+      cancel() {
+        done = true;
+        req.resume();
+      },
+    },
+    { highWaterMark: 64 * 1024, size: (chunk) => chunk.byteLength },
+  );
+}
 
 /**
  * "." and ".." path segments, plain or percent-encoded, and backslashes (which URL
@@ -44,7 +90,7 @@ export function toRequest(req: IncomingMessage, signal: AbortSignal): Request {
   const url = target.startsWith('/') ? new URL(`http://${host}${target}`) : new URL(target, `http://${host}`);
   const init: RequestInit & { duplex?: 'half' } = { method: req.method, headers: toHeaders(req.rawHeaders), signal };
   if (hasBody(req)) {
-    init.body = Readable.toWeb(req) as ReadableStream<Uint8Array>;
+    init.body = bodyOf(req);
     init.duplex = 'half';
   }
   return new Request(url, init);

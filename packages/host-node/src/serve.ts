@@ -28,7 +28,12 @@ export async function serve(
   app: FetchHandler & { close(): Promise<void> },
   options: ServeOptions = {},
 ): Promise<RunningServer> {
-  const server = createServer(getRequestListener(app, options.logger ? { logger: options.logger } : {}));
+  const server = createServer(
+    // Node's default of 5 minutes for a whole request would cut off large uploads on slow
+    // links; headers must still arrive within headersTimeout (60 s).
+    { requestTimeout: 60 * 60 * 1000 },
+    getRequestListener(app, options.logger ? { logger: options.logger } : {}),
+  );
   server.listen(options.port ?? 8000, options.host ?? '127.0.0.1');
   await once(server, 'listening');
   const { address, port, family } = server.address() as AddressInfo;

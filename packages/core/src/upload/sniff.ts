@@ -1,6 +1,8 @@
 /** Bytes needed to recognise every container below. */
 export const SNIFF_BYTES = 64;
 
+const IMAGE_BRANDS = new Set(['heic', 'heix', 'mif1', 'msf1', 'avif', 'avis']);
+
 const ascii = (bytes: Uint8Array, start: number, end: number) => String.fromCharCode(...bytes.subarray(start, end));
 
 /**
@@ -10,7 +12,10 @@ const ascii = (bytes: Uint8Array, start: number, end: number) => String.fromChar
  */
 export function sniffVideo(head: Uint8Array): string | undefined {
   if (head.length >= 12 && ascii(head, 4, 8) === 'ftyp') {
-    return ascii(head, 8, 12) === 'qt  ' ? 'video/quicktime' : 'video/mp4';
+    const brand = ascii(head, 8, 12);
+    // HEIF and AVIF pictures are ISO boxes too, but not videos.
+    if (IMAGE_BRANDS.has(brand)) return undefined;
+    return brand === 'qt  ' ? 'video/quicktime' : 'video/mp4';
   }
   if (head.length >= 4 && head[0] === 0x1a && head[1] === 0x45 && head[2] === 0xdf && head[3] === 0xa3) {
     return ascii(head, 4, head.length).includes('webm') ? 'video/webm' : 'video/x-matroska';

@@ -1,0 +1,189 @@
+import { randomBytes } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { startServer, type TestServer, type TestServerOptions } from '../../../../test/support/server.js';
+import type { StoreKind } from '../../../../test/support/stores.js';
+import type { Answer } from './http.js';
+import { sleep } from './socket.js';
+
+/** An MP4-looking file: an `ftyp` box of brand `isom`, then random bytes. */
+export function mp4Bytes(size: number): Buffer {
+  const bytes = randomBytes(size);
+  bytes.writeUInt32BE(24, 0);
+  bytes.write('ftypisom', 4, 'latin1');
+  return bytes;
+}
+
+/** A WebM-looking file: the EBML magic and the doc type `webm`. */
+export function webmBytes(size: number): Buffer {
+  const bytes = randomBytes(size);
+  Buffer.from([0x1a, 0x45, 0xdf, 0xa3]).copy(bytes, 0);
+  bytes.write('\x42\x82\x84webm', 4, 'latin1');
+  return bytes;
+}
+
+/** An Ogg-looking file. */
+export function oggBytes(size: number): Buffer {
+  const bytes = randomBytes(size);
+  bytes.write('OggS', 0, 'latin1');
+  return bytes;
+}
+
+/** What a request answered, bytes kept as they came; `json` is the parsed body when it is JSON. */
+export interface BinaryAnswer extends Answer {
+  bytes: Buffer;
+}
+
+export interface FetchBytesOptions {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: Uint8Array;
+  chunked?: boolean;
+}
+
+/** One request over node:http, the body kept as bytes (and parsed when it is JSON). */
+export function fetchBytes(base: string, path: string, options: FetchBytesOptions = {}): Promise<BinaryAnswer> {
+  const { hostname, port } = new URL(base);
+  const headers: Record<string, string | number> = { ...options.headers };
+  if (options.chunked) headers['transfer-encoding'] = 'chunked';
+  else if (options.body) headers['content-length'] = options.body.byteLength;
+  return new Promise((resolve, reject) => {
+    const req = request({ host: hostname, port, method: options.method ?? 'GET', path, headers, agent: false });
+    let answered = false;
+    req.on('error', (error) => {
+      if (!answered) reject(error);
+    });
+    req.on('response', (res) => {
+      answered = true;
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', reject);
+      res.on('end', () => {
+        const bytes = Buffer.concat(chunks);
+        const answerHeaders = new Headers();
+        for (const [name, value] of Object.entries(res.headers)) {
+          for (const one of Array.isArray(value) ? value : [value ?? '']) answerHeaders.append(name, one);
+        }
+        let body: unknown;
+        if (bytes.length > 0 && answerHeaders.get('content-type')?.startsWith('application/json')) {
+          try {
+            body = JSON.parse(bytes.toString('utf8'));
+          } catch {
+            reject(new Error(`${res.statusCode} with a JSON content type and a body that is not JSON`));
+            return;
+          }
+        }
+        resolve({ status: res.statusCode ?? 0, headers: answerHeaders, body, bytes });
+      });
+    });
+    const body = options.body;
+    if (body) for (let at = 0; at < body.byteLength; at += 64 * 1024) req.write(body.subarray(at, at + 64 * 1024));
+    req.end();
+  });
+}
+
+/** A multipart/form-data body with the given parts; a part with `filename` is a file. */
+export function multipartBody(parts: { name: string; filename?: string; type?: string; data: Uint8Array | string }[]) {
+  const boundary = `----vodkit${randomBytes(8).toString('hex')}`;
+  const chunks: Buffer[] = [];
+  for (const part of parts) {
+    const disposition = `form-data; name="${part.name}"${part.filename ? `; filename="${part.filename}"` : ''}`;
+    let head = `--${boundary}\r\nContent-Disposition: ${disposition}\r\n`;
+    if (part.type) head += `Content-Type: ${part.type}\r\n`;
+    chunks.push(Buffer.from(`${head}\r\n`), Buffer.from(part.data), Buffer.from('\r\n'));
+  }
+  chunks.push(Buffer.from(`--${boundary}--\r\n`));
+  return { body: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
+/** Uploads `bytes` as a raw body of `type` (default video/mp4). */
+export const uploadRaw = (
+  base: string,
+  vid: string,
+  session: string | undefined,
+  bytes: Uint8Array,
+  type = 'video/mp4',
+) =>
+  fetchBytes(base, `/upload/videos/${vid}`, {
+    method: 'POST',
+    headers: { 'content-type': type, ...(session ? { 'x-session-id': session } : {}) },
+    body: bytes,
+  });
+
+/** Uploads `bytes` as the `file` field of a multipart/form-data body. */
+export const uploadMultipart = (base: string, vid: string, session: string, bytes: Uint8Array) => {
+  const form = multipartBody([
+    { name: 'title', data: 'ignored' },
+    { name: 'file', filename: 'clip.mp4', type: 'application/octet-stream', data: bytes },
+  ]);
+  return fetchBytes(base, `/upload/videos/${vid}`, {
+    method: 'POST',
+    headers: { 'content-type': form.contentType, 'x-session-id': session },
+    body: form.body,
+  });
+};
+
+/** The parts of a multipart/byteranges body: each part's Content-Range and bytes. */
+export function parseByteranges(contentType: string, body: Buffer) {
+  const boundary = /boundary=("?)([^";]+)\1/.exec(contentType)?.[2];
+  if (!boundary) throw new Error(`no boundary in ${contentType}`);
+  const delimiter = Buffer.from(`\r\n--${boundary}`);
+  // The first delimiter may come with or without its leading CRLF (RFC 2046 §5.1.1).
+  const text = body.subarray(0, 2).toString() === '\r\n' ? body : Buffer.concat([Buffer.from('\r\n'), body]);
+  const parts: { contentType: string | undefined; contentRange: string | undefined; bytes: Buffer }[] = [];
+  let at = text.indexOf(delimiter);
+  expect(at).toBe(0);
+  for (;;) {
+    const after = at + delimiter.length;
+    if (text.subarray(after, after + 2).toString() === '--') break;
+    const headEnd = text.indexOf('\r\n\r\n', after);
+    const head = text.subarray(after + 2, headEnd).toString('latin1');
+    const next = text.indexOf(delimiter, headEnd + 4);
+    if (next < 0) throw new Error('multipart/byteranges without its closing delimiter');
+    const headers = new Map(
+      head.split('\r\n').map((line) => {
+        const colon = line.indexOf(':');
+        return [line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim()] as const;
+      }),
+    );
+    parts.push({
+      contentType: headers.get('content-type'),
+      contentRange: headers.get('content-range'),
+      bytes: text.subarray(headEnd + 4, next),
+    });
+    at = next;
+  }
+  return parts;
+}
+
+/** The files under `<dataDir>/videos` and `<dataDir>/tmp`. */
+export async function filesIn(dataDir: string) {
+  const [videos, tmp] = await Promise.all([readdir(join(dataDir, 'videos')), readdir(join(dataDir, 'tmp'))]);
+  return { videos, tmp };
+}
+
+/** Polls `check` until it holds, failing after `ms`. */
+export async function eventually(what: string, check: () => boolean | Promise<boolean>, ms = 5000) {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
+    await sleep(10);
+  }
+}
+
+/** The running stream server's fields, set in beforeAll; dataDir always present. */
+export type StreamServed = Omit<TestServer, 'close' | 'dataDir'> & { dataDir: string };
+
+/** useServer with the stream service on a temporary data dir. */
+export function useStreamServer(kind: StoreKind, options: TestServerOptions = {}): StreamServed {
+  const served = {} as StreamServed;
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer(kind, { dataDir: true, ...options });
+    Object.assign(served, { url: server.url, vodkit: server.vodkit, store: server.store, dataDir: server.dataDir });
+  });
+  afterAll(() => server.close());
+  return served;
+}
