@@ -22,7 +22,7 @@ export interface TestServerOptions extends Partial<VodkitOptions> {
   /**
    * Serves the stream service over fsStorage and busboy multipart: `true` on a new
    * temporary directory removed on close, a path to share (and keep) a directory.
-   * Services default to api and stream then.
+   * Services default to api, stream and scheduler then.
    */
   dataDir?: true | string;
 }

@@ -1,8 +1,10 @@
 import type { AppRouter } from '@ts-rest/core';
 import { apiContract, healthContract } from './contract/api.js';
+import { schedulerContract } from './contract/scheduler.js';
 import { streamContract } from './contract/stream.js';
 import { commentHandlers } from './handlers/comments.js';
 import { healthHandlers } from './handlers/health.js';
+import { schedulerHandler } from './handlers/scheduler.js';
 import { streamHandler } from './handlers/stream.js';
 import type { HandlerDeps, Handlers } from './handlers/types.js';
 import { type UploadDeps, uploadHandler } from './handlers/upload.js';
@@ -39,7 +41,11 @@ export interface ServedRoute extends CompiledRoute {
 }
 
 /** The routes of the enabled services (and `/healthz`), each with its handler. */
-export function servedRoutes(services: readonly ServiceName[], deps: HandlerDeps, upload?: UploadDeps): ServedRoute[] {
+export function servedRoutes(
+  services: readonly ServiceName[],
+  deps: HandlerDeps,
+  { upload, schedulerToken }: { upload?: UploadDeps | undefined; schedulerToken?: string | undefined },
+): ServedRoute[] {
   const groups: RouteGroup[] = [group('health', healthContract, healthHandlers(deps.store, services))];
   if (services.includes('api')) {
     groups.push(group('api', apiContract, { ...userHandlers(deps), ...videoHandlers(deps), ...commentHandlers(deps) }));
@@ -52,6 +58,16 @@ export function servedRoutes(services: readonly ServiceName[], deps: HandlerDeps
         uploadVideo: uploadHandler(deps, upload),
       }),
     );
+  }
+  if (services.includes('scheduler')) {
+    if (!schedulerToken) throw new Error('The scheduler service needs a scheduler token.');
+    const handler = schedulerHandler({
+      store: deps.store,
+      token: schedulerToken,
+      now: deps.now,
+      wake: deps.deletionsQueued,
+    });
+    groups.push(group('scheduler', schedulerContract, { deleteVideo: handler }));
   }
   return groups.flatMap(({ service, contract, handlers }) =>
     flattenContract(contract, `${service}.`).map((route) => {

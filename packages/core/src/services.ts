@@ -1,5 +1,5 @@
 /** The route groups of vodkit; each can be served alone or together with the others. */
-export const serviceNames = ['api', 'stream'] as const;
+export const serviceNames = ['api', 'stream', 'scheduler'] as const;
 
 export type ServiceName = (typeof serviceNames)[number];
 

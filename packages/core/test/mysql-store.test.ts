@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createPool, type Pool, type RowDataPacket } from 'mysql2/promise';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { describeMysql, freshDatabase, type TestDatabase } from '../../../test/support/mysql.js';
@@ -5,7 +6,7 @@ import { migrate } from '../src/node/mysql/migrate.js';
 import { type Migration, migrations } from '../src/node/mysql/migrations.js';
 import { mysqlStore } from '../src/node/mysql/mysql-store.js';
 import type { Store } from '../src/store/types.js';
-import { at, newComment, newSession, newUser, newVideo } from './fixtures.js';
+import { at, newComment, newSession, newUser, newVideo, orderedId } from './fixtures.js';
 
 const allVersions = migrations.map((migration) => migration.version).sort((a, b) => a - b);
 
@@ -120,7 +121,86 @@ describeMysql('mysql store: migrations, persistence and indexes', (serverUrl) =>
     expect(await after.videos.find(video.id)).toEqual({ ...video, authorName: 'alice' });
     expect(await after.videos.find(doomed.id)).toBeUndefined();
     expect(await after.comments.listByVideo(video.id, { limit: 10 })).toEqual([{ ...comment, authorName: 'alice' }]);
-    expect(await after.deletions.list(10)).toEqual([{ videoId: doomed.id, attempts: 0, nextAttemptAt: at(4) }]);
+    expect(await after.deletions.list(10)).toEqual([
+      { videoId: doomed.id, attempts: 0, nextAttemptAt: at(4), dead: false, lastError: null },
+    ]);
+  });
+
+  it('applies migration 2 to a database at version 1, keeping queued rows, and re-running it changes nothing', async () => {
+    const conn = pool();
+    const first = migrations.filter((migration) => migration.version === 1);
+    const second = migrations.find((migration) => migration.version === 2);
+    if (!second) throw new Error('migration 2 expected');
+    expect(await migrate(conn, first)).toEqual([1]);
+    await query('INSERT INTO video_del_rec (video_id, attempts, next_attempt_at) VALUES (?, 3, ?)', [
+      orderedId(1),
+      at(5),
+    ]);
+
+    expect(await migrate(conn)).toEqual([2]);
+    const columns = async () => query('SHOW COLUMNS FROM video_del_rec');
+    const indexes = async () => query('SHOW INDEX FROM video_del_rec');
+    expect((await columns()).map((column) => column.Field)).toContain('dead');
+    const schema = { columns: await columns(), indexes: await indexes() };
+
+    // Every statement is safe to run again (as after a crash half way through the migration).
+    for (const statement of second.statements) await conn.query(statement);
+    expect(await migrate(conn)).toEqual([]);
+    expect({ columns: await columns(), indexes: await indexes() }).toEqual(schema);
+    expect(await query('SELECT version FROM vodkit_migrations ORDER BY version')).toEqual([
+      { version: 1 },
+      { version: 2 },
+    ]);
+
+    const store = await open();
+    expect(await store.deletions.list(10)).toEqual([
+      { videoId: orderedId(1), attempts: 3, nextAttemptAt: at(5), dead: false, lastError: null },
+    ]);
+    expect(await store.deletions.claim('a', at(5), 1000, 10)).toEqual([{ videoId: orderedId(1), attempts: 3 }]);
+  });
+
+  it('never hands one row to two stores claiming at the same time', async () => {
+    const [a, b] = await Promise.all([open(), open()]);
+    const queued = Array.from({ length: 200 }, () => randomUUID());
+    for (let i = 0; i < queued.length; i += 20) {
+      await Promise.all(queued.slice(i, i + 20).map((id, j) => a.deletions.enqueue(id, at(i + j))));
+    }
+    const now = at(1000);
+    const drain = async (store: Store, owner: string) => {
+      const claimed: string[] = [];
+      let batches = 0;
+      for (;;) {
+        const batch = await store.deletions.claim(owner, now, 60_000, 20);
+        if (batch.length === 0) return { claimed, batches };
+        expect(batch.length).toBeLessThanOrEqual(20);
+        batches++;
+        claimed.push(...batch.map((claim) => claim.videoId));
+      }
+    };
+    const [fromA, fromB] = await Promise.all([drain(a, 'owner-a'), drain(b, 'owner-b')]);
+
+    const all = [...fromA.claimed, ...fromB.claimed];
+    expect(all).toHaveLength(200);
+    expect(new Set(all).size).toBe(200);
+    expect([...all].sort()).toEqual([...queued].sort());
+    // Both took part (each found rows the other had not locked).
+    expect(fromA.batches).toBeGreaterThan(0);
+    expect(fromB.batches).toBeGreaterThan(0);
+    // The leases are live: neither store gets anything more until they expire.
+    expect(await a.deletions.claim('owner-c', at(60_999), 60_000, 20)).toEqual([]);
+
+    // Only the owner of each lease completes it.
+    const results = await Promise.all([
+      ...fromA.claimed.map((id) => b.deletions.complete(id, 'owner-b')),
+      ...fromB.claimed.map((id) => a.deletions.complete(id, 'owner-a')),
+    ]);
+    expect(results.every((done) => !done)).toBe(true);
+    const completed = await Promise.all([
+      ...fromA.claimed.map((id) => a.deletions.complete(id, 'owner-a')),
+      ...fromB.claimed.map((id) => b.deletions.complete(id, 'owner-b')),
+    ]);
+    expect(completed.every(Boolean)).toBe(true);
+    expect(await a.deletions.counts()).toEqual({ queued: 0, dead: 0, deadIds: [] });
   });
 
   it('has an index for every lookup the store makes', async () => {
@@ -161,6 +241,8 @@ describeMysql('mysql store: migrations, persistence and indexes', (serverUrl) =>
       ['comments', ['author_id'], false, "removing a deleted user's comments"],
       ['video_del_rec', ['video_id'], true, 'queueing a video once'],
       ['video_del_rec', ['next_attempt_at'], false, 'deletions.list, soonest first'],
+      ['video_del_rec', ['dead', 'next_attempt_at'], false, 'deletions.claim, due rows not dead'],
+      ['video_del_rec', ['lease_owner'], false, 'deletions.release'],
     ];
     const missing = lookups.filter(([table, columns, unique]) => !served(table, columns, unique));
     expect(missing.map(([table, columns, , why]) => `${table}(${columns.join(', ')}) for ${why}`)).toEqual([]);

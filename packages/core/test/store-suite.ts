@@ -337,7 +337,9 @@ export function storeSuite(kind: StoreKind): void {
       expect(await store.videos.markDeleted(video.id, at(200))).toBe(false);
       expect(await store.videos.markDeleted(orderedId(42), at(300))).toBe(false);
 
-      expect(await store.deletions.list(10)).toEqual([{ videoId: video.id, attempts: 0, nextAttemptAt: at(100) }]);
+      expect(await store.deletions.list(10)).toEqual([
+        { videoId: video.id, attempts: 0, nextAttemptAt: at(100), dead: false, lastError: null },
+      ]);
       expect(await store.videos.find(untouched.id)).toBeDefined();
     });
 
@@ -375,7 +377,9 @@ export function storeSuite(kind: StoreKind): void {
       expect(await store.videos.find(createdDeleting.id)).toBeUndefined();
       expect(await store.videos.listByAuthor(alice.id, { limit: 10 })).toEqual([]);
       // Still queued for the scheduler exactly as before.
-      expect(await store.deletions.list(10)).toEqual([{ videoId: marked.id, attempts: 0, nextAttemptAt: at(10) }]);
+      expect(await store.deletions.list(10)).toEqual([
+        { videoId: marked.id, attempts: 0, nextAttemptAt: at(10), dead: false, lastError: null },
+      ]);
     });
 
     it('lets exactly one of 10 concurrent markReady calls win', async () => {
@@ -474,6 +478,218 @@ export function storeSuite(kind: StoreKind): void {
         orderedId(2),
         orderedId(3),
       ]);
+    });
+  });
+
+  describe('deletion queue', () => {
+    const LEASE = 60_000;
+    const failure = (error: string, nextAttemptAt: Date, dead = false) => ({ error, nextAttemptAt, dead });
+    const ids = (claims: { videoId: string }[]) => claims.map((claim) => claim.videoId);
+
+    it('enqueue marks the video deleting and queues it once, however often it is called', async () => {
+      const alice = await addUser('alice');
+      const video = await addVideo(alice.id, at(1), { status: 'ready', size: 10, contentType: 'video/mp4' });
+      const kept = await addVideo(alice.id, at(2));
+
+      await store.deletions.enqueue(video.id, at(100));
+      await store.deletions.enqueue(video.id, at(200));
+      expect(await store.videos.find(video.id)).toBeUndefined();
+      expect((await store.videos.listByAuthor(alice.id, { limit: 10 })).map((v) => v.id)).toEqual([kept.id]);
+      expect(await store.videos.markDeleted(video.id, at(300))).toBe(false);
+      expect(await store.deletions.list(10)).toEqual([
+        { videoId: video.id, attempts: 0, nextAttemptAt: at(100), dead: false, lastError: null },
+      ]);
+      expect(await store.deletions.counts()).toEqual({ queued: 1, dead: 0, deadIds: [] });
+    });
+
+    it('enqueue queues a video already marked deleted without a second row', async () => {
+      const alice = await addUser('alice');
+      const video = await addVideo(alice.id, at(1));
+      expect(await store.videos.markDeleted(video.id, at(10))).toBe(true);
+      await store.deletions.enqueue(video.id, at(20));
+      expect(await store.deletions.list(10)).toEqual([
+        { videoId: video.id, attempts: 0, nextAttemptAt: at(10), dead: false, lastError: null },
+      ]);
+    });
+
+    it('enqueue queues an unknown id (its file may still be on disk), once', async () => {
+      const unknown = orderedId(77);
+      await store.deletions.enqueue(unknown, at(5));
+      await store.deletions.enqueue(unknown, at(6));
+      expect(await store.deletions.list(10)).toEqual([
+        { videoId: unknown, attempts: 0, nextAttemptAt: at(5), dead: false, lastError: null },
+      ]);
+      expect(ids(await store.deletions.claim('a', at(5), LEASE, 10))).toEqual([unknown]);
+      expect(await store.deletions.complete(unknown, 'a')).toBe(true);
+      expect(await store.deletions.list(10)).toEqual([]);
+    });
+
+    it('lets exactly one of 10 concurrent enqueues of one id queue it', async () => {
+      const alice = await addUser('alice');
+      const video = await addVideo(alice.id, at(1));
+      await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          Promise.all([store.deletions.enqueue(video.id, at(100)), store.deletions.enqueue(orderedId(i % 2), at(100))]),
+        ),
+      );
+      expect(ids(await store.deletions.list(10)).sort()).toEqual([orderedId(0), orderedId(1), video.id].sort());
+      expect(await store.videos.find(video.id)).toBeUndefined();
+    });
+
+    it('claims only due rows, soonest first then by id, up to the limit', async () => {
+      for (const [n, due] of [
+        [3, 10],
+        [1, 20],
+        [2, 10],
+        [4, 30],
+        [5, 10],
+      ] as const) {
+        await store.deletions.enqueue(orderedId(n), at(due));
+      }
+      expect(await store.deletions.claim('a', at(9), LEASE, 10)).toEqual([]);
+      expect(await store.deletions.claim('a', at(20), LEASE, 0)).toEqual([]);
+      expect(await store.deletions.claim('a', at(20), LEASE, 2)).toEqual([
+        { videoId: orderedId(2), attempts: 0 },
+        { videoId: orderedId(3), attempts: 0 },
+      ]);
+      expect(ids(await store.deletions.claim('a', at(20), LEASE, 10))).toEqual([orderedId(5), orderedId(1)]);
+      expect(await store.deletions.claim('a', at(29), LEASE, 10)).toEqual([]);
+      expect(ids(await store.deletions.claim('b', at(30), LEASE, 10))).toEqual([orderedId(4)]);
+    });
+
+    it('does not claim a leased row again before its lease expires, and lets another owner take it after', async () => {
+      await store.deletions.enqueue(orderedId(1), at(0));
+      expect(ids(await store.deletions.claim('a', at(0), 1000, 10))).toEqual([orderedId(1)]);
+      expect(await store.deletions.claim('a', at(999), 1000, 10)).toEqual([]);
+      expect(await store.deletions.claim('b', at(999), 1000, 10)).toEqual([]);
+      expect(ids(await store.deletions.claim('b', at(1000), 1000, 10))).toEqual([orderedId(1)]);
+      // Taken over: the first owner can neither finish nor fail it any more.
+      expect(await store.deletions.complete(orderedId(1), 'a')).toBe(false);
+      await store.deletions.fail(orderedId(1), 'a', failure('late', at(5000)));
+      expect(await store.deletions.list(10)).toEqual([
+        { videoId: orderedId(1), attempts: 0, nextAttemptAt: at(0), dead: false, lastError: null },
+      ]);
+      expect(await store.deletions.complete(orderedId(1), 'b')).toBe(true);
+    });
+
+    it('complete removes the video, its comments and the queue row, and only for the lease owner', async () => {
+      const alice = await addUser('alice');
+      const bob = await addUser('bob');
+      const doomed = await addVideo(alice.id, at(1));
+      const kept = await addVideo(alice.id, at(2));
+      await store.comments.create(newComment(doomed.id, bob.id, at(3)));
+      const keptComment = newComment(kept.id, bob.id, at(4));
+      await store.comments.create(keptComment);
+      await store.deletions.enqueue(doomed.id, at(10));
+
+      // Not claimed yet: nobody holds the lease.
+      expect(await store.deletions.complete(doomed.id, 'a')).toBe(false);
+      expect(ids(await store.deletions.claim('a', at(10), LEASE, 10))).toEqual([doomed.id]);
+      expect(await store.deletions.complete(doomed.id, 'b')).toBe(false);
+      expect(ids(await store.deletions.list(10))).toEqual([doomed.id]);
+      expect(await store.comments.listByVideo(doomed.id, { limit: 10 })).toHaveLength(1);
+
+      expect(await store.deletions.complete(doomed.id, 'a')).toBe(true);
+      expect(await store.deletions.list(10)).toEqual([]);
+      expect(await store.comments.listByVideo(doomed.id, { limit: 10 })).toEqual([]);
+      expect(await store.videos.find(doomed.id)).toBeUndefined();
+      // Done once: a second complete finds no row to remove.
+      expect(await store.deletions.complete(doomed.id, 'a')).toBe(false);
+      expect((await store.videos.find(kept.id))?.id).toBe(kept.id);
+      expect((await store.comments.listByVideo(kept.id, { limit: 10 })).map((c) => c.id)).toEqual([keptComment.id]);
+      expect(await store.deletions.counts()).toEqual({ queued: 0, dead: 0, deadIds: [] });
+    });
+
+    it('complete works for the rows of a deleted user', async () => {
+      const alice = await addUser('alice');
+      const video = await addVideo(alice.id, at(1), { status: 'ready', size: 1, contentType: 'video/mp4' });
+      await store.users.delete(alice.id, at(10));
+      expect(ids(await store.deletions.claim('a', at(10), LEASE, 10))).toEqual([video.id]);
+      expect(await store.deletions.complete(video.id, 'a')).toBe(true);
+      expect(await store.deletions.list(10)).toEqual([]);
+    });
+
+    it('fail counts the attempt, records the error and the next attempt, and clears the lease', async () => {
+      await store.deletions.enqueue(orderedId(1), at(0));
+      expect(await store.deletions.claim('a', at(0), LEASE, 10)).toEqual([{ videoId: orderedId(1), attempts: 0 }]);
+      await store.deletions.fail(orderedId(1), 'b', failure('not the owner', at(1)));
+      await store.deletions.fail(orderedId(1), 'a', failure('EACCES: permission denied', at(2000)));
+      expect(await store.deletions.list(10)).toEqual([
+        {
+          videoId: orderedId(1),
+          attempts: 1,
+          nextAttemptAt: at(2000),
+          dead: false,
+          lastError: 'EACCES: permission denied',
+        },
+      ]);
+      // The lease is gone, so a second fail by the old owner changes nothing.
+      await store.deletions.fail(orderedId(1), 'a', failure('again', at(1)));
+      expect((await store.deletions.list(10))[0]?.attempts).toBe(1);
+      // Not due before the next attempt; then anyone may claim it, lease or no lease left by 'a'.
+      expect(await store.deletions.claim('b', at(1999), LEASE, 10)).toEqual([]);
+      expect(await store.deletions.claim('b', at(2000), LEASE, 10)).toEqual([{ videoId: orderedId(1), attempts: 1 }]);
+      await store.deletions.fail(orderedId(1), 'b', failure('x'.repeat(5000), at(4000)));
+      const [row] = await store.deletions.list(10);
+      expect(row?.attempts).toBe(2);
+      expect(row?.lastError).toBe('x'.repeat(1000));
+    });
+
+    it('keeps a dead row, reports it and never claims it again', async () => {
+      await store.deletions.enqueue(orderedId(1), at(0));
+      await store.deletions.enqueue(orderedId(2), at(0));
+      await store.deletions.enqueue(orderedId(3), at(0));
+      expect(await store.deletions.claim('a', at(0), LEASE, 2)).toHaveLength(2);
+      await store.deletions.fail(orderedId(2), 'a', failure('gave up', at(100), true));
+      await store.deletions.fail(orderedId(1), 'a', failure('gave up too', at(50), true));
+
+      expect(await store.deletions.claim('b', at(10 * LEASE), LEASE, 10)).toEqual([
+        { videoId: orderedId(3), attempts: 0 },
+      ]);
+      expect(await store.deletions.claim('c', at(100 * LEASE), LEASE, 10)).toEqual([
+        { videoId: orderedId(3), attempts: 0 },
+      ]);
+      expect(await store.deletions.list(10)).toEqual([
+        { videoId: orderedId(3), attempts: 0, nextAttemptAt: at(0), dead: false, lastError: null },
+        { videoId: orderedId(1), attempts: 1, nextAttemptAt: at(50), dead: true, lastError: 'gave up too' },
+        { videoId: orderedId(2), attempts: 1, nextAttemptAt: at(100), dead: true, lastError: 'gave up' },
+      ]);
+      expect(await store.deletions.counts()).toEqual({ queued: 1, dead: 2, deadIds: [orderedId(1), orderedId(2)] });
+      // Enqueueing a dead id again does not revive it.
+      await store.deletions.enqueue(orderedId(1), at(200));
+      expect(await store.deletions.claim('d', at(100 * LEASE), LEASE, 10)).toEqual([]);
+    });
+
+    it('release gives back every lease of one owner and no other', async () => {
+      for (const n of [1, 2, 3]) await store.deletions.enqueue(orderedId(n), at(0));
+      expect(ids(await store.deletions.claim('a', at(0), LEASE, 2))).toEqual([orderedId(1), orderedId(2)]);
+      expect(ids(await store.deletions.claim('b', at(0), LEASE, 2))).toEqual([orderedId(3)]);
+      await store.deletions.release('a');
+      await store.deletions.release('nobody');
+      expect(ids(await store.deletions.claim('c', at(1), LEASE, 10))).toEqual([orderedId(1), orderedId(2)]);
+      expect(await store.deletions.complete(orderedId(1), 'a')).toBe(false);
+      expect(await store.deletions.complete(orderedId(3), 'b')).toBe(true);
+      expect(await store.deletions.complete(orderedId(1), 'c')).toBe(true);
+      expect(ids(await store.deletions.list(10))).toEqual([orderedId(2)]);
+      // Released rows keep their attempts and due time.
+      expect((await store.deletions.list(10))[0]).toEqual({
+        videoId: orderedId(2),
+        attempts: 0,
+        nextAttemptAt: at(0),
+        dead: false,
+        lastError: null,
+      });
+    });
+
+    it('counts queued and dead rows and reports at most 20 dead ids', async () => {
+      expect(await store.deletions.counts()).toEqual({ queued: 0, dead: 0, deadIds: [] });
+      for (let n = 1; n <= 25; n++) await store.deletions.enqueue(orderedId(n), at(0));
+      const claimed = await store.deletions.claim('a', at(0), LEASE, 22);
+      for (const claim of claimed) await store.deletions.fail(claim.videoId, 'a', failure('dead', at(1), true));
+      const counts = await store.deletions.counts();
+      expect(counts.queued).toBe(3);
+      expect(counts.dead).toBe(22);
+      expect(counts.deadIds).toEqual(Array.from({ length: 20 }, (_, i) => orderedId(i + 1)));
     });
   });
 

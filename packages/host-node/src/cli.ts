@@ -7,7 +7,7 @@ const HELP = `Usage: vodkit [options]
 
   --port <n>               PORT                     default 8000
   --host <addr>            HOST                     default 127.0.0.1
-  --services <list>        VODKIT_SERVICES          default api,stream
+  --services <list>        VODKIT_SERVICES          default api,stream,scheduler
   --database-url <url>     VODKIT_DATABASE_URL      mysql://user:pass@host:3306/db (default: embedded store)
   --data-dir <path>        VODKIT_DATA_DIR          default ./data
   --stream-tokens <n>      VODKIT_STREAM_TOKENS     default 64
@@ -46,6 +46,7 @@ async function main(argv: string[]) {
       dataDir: config.dataDir,
       streamTokens: config.streamTokens,
       maxUploadBytes: config.maxUploadBytes,
+      ...(config.schedulerToken ? { schedulerToken: config.schedulerToken } : {}),
     });
   } catch (error) {
     process.stderr.write(`vodkit: ${startFailure(config, error)}\n`);
@@ -64,6 +65,12 @@ async function main(argv: string[]) {
     services: config.services,
     store: vodkit.store.kind,
   });
+  // A generated token exists nowhere else: it is shown this once, for the operator to keep.
+  if (vodkit.schedulerToken && !config.schedulerToken) {
+    process.stdout.write(
+      `vodkit scheduler token (generated at start; pass --scheduler-token to fix it): ${vodkit.schedulerToken}\n`,
+    );
+  }
 }
 
 main(process.argv.slice(2)).catch((error) => {

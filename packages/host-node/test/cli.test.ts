@@ -94,7 +94,7 @@ describe('vodkit CLI configuration', () => {
     const url = await listening(started);
     const health = await fetch(`${url}/healthz`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toMatchObject({ status: 'ok', services: ['api', 'stream'] });
+    expect(await health.json()).toMatchObject({ status: 'ok', services: ['api', 'stream', 'scheduler'] });
     started.child.kill('SIGTERM');
     expect(await started.exit).toBe(0);
   });

@@ -1,13 +1,19 @@
 import { initContract } from '@ts-rest/core';
 import { apiContract, healthContract } from './api.js';
+import { schedulerContract } from './scheduler.js';
 import { streamContract } from './stream.js';
 
 const c = initContract();
 
 /** The whole HTTP surface of vodkit. Paths, bodies and statuses are written here and nowhere else. */
-export const contract = c.router({ api: apiContract, stream: streamContract, health: healthContract });
+export const contract = c.router({
+  api: apiContract,
+  stream: streamContract,
+  scheduler: schedulerContract,
+  health: healthContract,
+});
 
 export type Contract = typeof contract;
 
 export * from './schemas.js';
-export { apiContract, healthContract, streamContract };
+export { apiContract, healthContract, schedulerContract, streamContract };

@@ -87,6 +87,10 @@ export const Health = z.object({
   status: z.enum(['ok', 'unavailable']),
   services: z.array(z.string()),
   checks: z.record(z.string(), z.string()),
+  /** With the scheduler service: its queue. Dead deletions need an operator. */
+  scheduler: z
+    .object({ queued: z.number().int(), dead: z.number().int(), dead_video_ids: z.array(z.string()) })
+    .optional(),
 });
 
 export const UserNameParams = z.object({ user_name: UserName });

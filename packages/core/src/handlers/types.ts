@@ -13,6 +13,8 @@ export interface HandlerDeps {
   newId: () => string;
   /** Prefix of `stream_url`: empty for same-origin, or the stream service's origin. */
   streamBaseUrl: string;
+  /** Called after deletions were queued, to wake a scheduler running in this process. */
+  deletionsQueued: () => void;
 }
 
 /** The request as the contract describes it, already validated. */

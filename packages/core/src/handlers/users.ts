@@ -10,7 +10,7 @@ export const requireSelf = (session: ActiveSession, userName: string) => {
   if (session.userName !== userName) throw new VodkitError('FORBIDDEN');
 };
 
-export function userHandlers({ store, passwords, sessions, now, newId }: HandlerDeps) {
+export function userHandlers({ store, passwords, sessions, now, newId, deletionsQueued }: HandlerDeps) {
   // Verifying against a real hash when the user does not exist keeps login time
   // the same either way, so response timing does not reveal which names exist.
   let decoy: Promise<string> | undefined;
@@ -66,6 +66,7 @@ export function userHandlers({ store, passwords, sessions, now, newId }: Handler
     if (!user || !(await checkPassword(body.pwd, user.passwordHash))) throw new VodkitError('BAD_CREDENTIALS');
     request.signal.throwIfAborted();
     await store.users.delete(user.id, now());
+    deletionsQueued();
     return { status: 204, body: undefined };
   };
 

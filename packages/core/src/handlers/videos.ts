@@ -21,7 +21,7 @@ export const findVideoIn = (store: Store) => async (id: string) => {
   return video;
 };
 
-export function videoHandlers({ store, sessions, now, newId, streamBaseUrl }: HandlerDeps) {
+export function videoHandlers({ store, sessions, now, newId, streamBaseUrl, deletionsQueued }: HandlerDeps) {
   const findVideo = findVideoIn(store);
 
   const createVideo: Handler<Api['createVideo']> = async ({ params, body, request }) => {
@@ -62,6 +62,7 @@ export function videoHandlers({ store, sessions, now, newId, streamBaseUrl }: Ha
     if (video.authorId !== session.userId) throw new VodkitError('FORBIDDEN');
     request.signal.throwIfAborted();
     if (!(await store.videos.markDeleted(video.id, now()))) throw new VodkitError('VIDEO_NOT_FOUND');
+    deletionsQueued();
     return { status: 204, body: undefined };
   };
 

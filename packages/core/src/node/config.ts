@@ -131,11 +131,19 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
   if (schedulerToken !== undefined && schedulerToken.length < 16) {
     throw new ConfigError('--scheduler-token must be at least 16 characters');
   }
+  const chosen = services(text('services') ?? '');
+  const database = databaseUrl(text('database-url'));
+  // The embedded store lives in one process: without the API there, nothing can ever reach it.
+  if (!database && !chosen.includes('api')) {
+    throw new ConfigError(
+      '--services without api needs --database-url (the embedded store is not shared between processes)',
+    );
+  }
   return {
     port: integer('port', text('port') ?? '', 0, 65535),
     host: text('host') || '127.0.0.1',
-    services: services(text('services') ?? ''),
-    databaseUrl: databaseUrl(text('database-url')),
+    services: chosen,
+    databaseUrl: database,
     dataDir: text('data-dir') || './data',
     streamTokens: integer('stream-tokens', text('stream-tokens') ?? '', 1, 1_000_000),
     maxUploadBytes: bytes('max-upload-bytes', text('max-upload-bytes') ?? ''),

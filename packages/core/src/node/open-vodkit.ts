@@ -14,7 +14,7 @@ export const openStore = (databaseUrl: string | undefined): Promise<Store> =>
 export interface OpenVodkitOptions extends Partial<Omit<VodkitOptions, 'store' | 'services'>> {
   /** `mysql://…`; none for the embedded store. */
   databaseUrl?: string | undefined;
-  /** Default: api and stream. */
+  /** Default: api, stream and scheduler. */
   services?: readonly ServiceName[];
   /** Where video files go (`<dataDir>/videos`). Default `./data`. */
   dataDir?: string;
@@ -25,8 +25,9 @@ export interface OpenVodkitOptions extends Partial<Omit<VodkitOptions, 'store' |
  * names, video files under the data directory, multipart through busboy.
  */
 export async function openVodkit(options: OpenVodkitOptions = {}): Promise<Vodkit> {
-  const { databaseUrl, dataDir = './data', services = ['api', 'stream'], ...rest } = options;
-  const storage = services.includes('stream') ? (rest.storage ?? (await fsStorage(dataDir))) : rest.storage;
+  const { databaseUrl, dataDir = './data', services = ['api', 'stream', 'scheduler'], ...rest } = options;
+  const needsFiles = services.includes('stream') || services.includes('scheduler');
+  const storage = needsFiles ? (rest.storage ?? (await fsStorage(dataDir))) : rest.storage;
   return createVodkit({
     multipart: busboyMultipart,
     ...rest,

@@ -1,3 +1,4 @@
+import { DEAD_IDS_REPORTED, storedError } from './deletions.js';
 import { takePage } from './ordering.js';
 import type {
   CommentRecord,
@@ -13,6 +14,16 @@ import type {
  * A row as stored or handed out: Dates are mutable, so sharing one with the caller
  * would let a later `setTime` change the stored row, which MySQL never does.
  */
+/** A queue row with its lease, which only the queue's own methods see. */
+interface DeletionRow extends DeletionRecord {
+  leaseOwner: string | null;
+  claimedUntil: Date | null;
+}
+
+/** Same order as the MySQL store: due time, then video id. */
+const byDue = (a: DeletionRecord, b: DeletionRecord) =>
+  a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime() || (a.videoId < b.videoId ? -1 : a.videoId > b.videoId ? 1 : 0);
+
 const copy = <T extends object>(row: T): T =>
   Object.fromEntries(
     Object.entries(row).map(([key, value]) => [key, value instanceof Date ? new Date(value.getTime()) : value]),
@@ -29,18 +40,33 @@ export function memoryStore(): Store {
   const sessions = new Map<string, SessionRecord>();
   const videos = new Map<string, VideoRecord>();
   const comments = new Map<string, CommentRecord>();
-  const deletions = new Map<string, DeletionRecord>();
+  const deletions = new Map<string, DeletionRow>();
   let closed = false;
 
   const open = () => {
     if (closed) throw new Error('The memory store is closed.');
   };
 
-  const queueDeletion = (video: VideoRecord, now: Date) => {
-    video.status = 'deleting';
-    if (!deletions.has(video.id)) {
-      deletions.set(video.id, { videoId: video.id, attempts: 0, nextAttemptAt: new Date(now.getTime()) });
+  /** Marks the video `deleting` if it is there and queues its id once; the one path behind every deletion. */
+  const queueDeletion = (videoId: string, now: Date) => {
+    const video = videos.get(videoId);
+    if (video) video.status = 'deleting';
+    if (!deletions.has(videoId)) {
+      deletions.set(videoId, {
+        videoId,
+        attempts: 0,
+        nextAttemptAt: new Date(now.getTime()),
+        dead: false,
+        lastError: null,
+        leaseOwner: null,
+        claimedUntil: null,
+      });
     }
+  };
+
+  const leasedBy = (videoId: string, owner: string) => {
+    const row = deletions.get(videoId);
+    return row && row.leaseOwner === owner ? row : undefined;
   };
 
   const view = (video: VideoRecord): VideoView => ({
@@ -76,7 +102,8 @@ export function memoryStore(): Store {
         if (!user) return;
         for (const [hash, session] of sessions) if (session.userId === userId) sessions.delete(hash);
         for (const [id, comment] of comments) if (comment.authorId === userId) comments.delete(id);
-        for (const video of videos.values()) if (video.authorId === userId) queueDeletion(video, now);
+        for (const video of videos.values())
+          if (video.authorId === userId && video.status !== 'deleting') queueDeletion(video.id, now);
         users.delete(userId);
         userIdsByName.delete(user.userName);
       },
@@ -134,7 +161,7 @@ export function memoryStore(): Store {
         open();
         const video = visible(id);
         if (!video) return false;
-        queueDeletion(video, now);
+        queueDeletion(video.id, now);
         return true;
       },
     },
@@ -152,17 +179,75 @@ export function memoryStore(): Store {
     deletions: {
       async list(limit) {
         open();
-        return (
-          [...deletions.values()]
-            // Same order as the MySQL store: due time, then video id.
-            .sort(
-              (a, b) =>
-                a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime() ||
-                (a.videoId < b.videoId ? -1 : a.videoId > b.videoId ? 1 : 0),
-            )
-            .slice(0, limit)
-            .map(copy)
-        );
+        return [...deletions.values()]
+          .sort(byDue)
+          .slice(0, limit)
+          .map(({ videoId, attempts, nextAttemptAt, dead, lastError }) => ({
+            videoId,
+            attempts,
+            nextAttemptAt: new Date(nextAttemptAt.getTime()),
+            dead,
+            lastError,
+          }));
+      },
+      async enqueue(videoId, now) {
+        open();
+        queueDeletion(videoId, now);
+      },
+      async claim(owner, now, leaseMs, limit) {
+        open();
+        const due = [...deletions.values()]
+          .filter(
+            (row) =>
+              !row.dead &&
+              row.nextAttemptAt <= now &&
+              (row.claimedUntil === null || row.claimedUntil.getTime() <= now.getTime()),
+          )
+          .sort(byDue)
+          .slice(0, Math.max(0, limit));
+        const until = new Date(now.getTime() + leaseMs);
+        for (const row of due) {
+          row.leaseOwner = owner;
+          row.claimedUntil = new Date(until.getTime());
+        }
+        return due.map((row) => ({ videoId: row.videoId, attempts: row.attempts }));
+      },
+      async complete(videoId, owner) {
+        open();
+        if (!leasedBy(videoId, owner)) return false;
+        for (const [id, comment] of comments) if (comment.videoId === videoId) comments.delete(id);
+        videos.delete(videoId);
+        deletions.delete(videoId);
+        return true;
+      },
+      async fail(videoId, owner, failure) {
+        open();
+        const row = leasedBy(videoId, owner);
+        if (!row) return;
+        row.attempts += 1;
+        row.lastError = storedError(failure.error);
+        row.nextAttemptAt = new Date(failure.nextAttemptAt.getTime());
+        row.dead = failure.dead;
+        row.leaseOwner = null;
+        row.claimedUntil = null;
+      },
+      async release(owner) {
+        open();
+        for (const row of deletions.values()) {
+          if (row.leaseOwner !== owner) continue;
+          row.leaseOwner = null;
+          row.claimedUntil = null;
+        }
+      },
+      async counts() {
+        open();
+        const rows = [...deletions.values()];
+        const dead = rows.filter((row) => row.dead).sort(byDue);
+        return {
+          queued: rows.length - dead.length,
+          dead: dead.length,
+          deadIds: dead.slice(0, DEAD_IDS_REPORTED).map((row) => row.videoId),
+        };
       },
     },
     async ping() {

@@ -111,11 +111,32 @@ export interface Store {
 /** A row of the scheduler's queue (`video_del_rec`). */
 export interface DeletionRecord {
   videoId: string;
+  /** Failed attempts so far. */
   attempts: number;
   nextAttemptAt: Date;
+  /** Gave up after the maximum attempts: kept for the report, never claimed again. */
+  dead: boolean;
+  lastError: string | null;
+}
+
+export interface DeletionClaim {
+  videoId: string;
+  attempts: number;
 }
 
 export interface DeletionQueue {
-  /** Queued deletions, the soonest due first. */
+  /** Queued deletions, the soonest due first (dead ones included). */
   list(limit: number): Promise<DeletionRecord[]>;
+  /** Marks the video `deleting` (if it exists and is not already) and queues it, in one transaction; idempotent; queues the id even when no video row exists (its file may still be on disk). */
+  enqueue(videoId: string, now: Date): Promise<void>;
+  /** Leases up to `limit` due rows to `owner` until now+leaseMs: next_attempt_at <= now, not dead, and no live lease (claimed_until null or <= now). On MySQL with SELECT … FOR UPDATE SKIP LOCKED inside a transaction, so several processes never get the same row at once. Ordered by next_attempt_at, video_id. */
+  claim(owner: string, now: Date, leaseMs: number, limit: number): Promise<DeletionClaim[]>;
+  /** The file is gone: removes the video's comments, the video row and the queue row in one transaction — only while `owner` holds the lease (false otherwise, nothing changed). */
+  complete(videoId: string, owner: string): Promise<boolean>;
+  /** A failed attempt: attempts+1, last_error, next_attempt_at, lease cleared; `dead: true` keeps the row but never claims it again. Only while `owner` holds the lease. */
+  fail(videoId: string, owner: string, failure: { error: string; nextAttemptAt: Date; dead: boolean }): Promise<void>;
+  /** Gives back every lease of `owner` (graceful stop) so others can claim at once. */
+  release(owner: string): Promise<void>;
+  /** For /healthz: rows waiting (not dead) and dead rows, with the dead ones' ids (up to 20). */
+  counts(): Promise<{ queued: number; dead: number; deadIds: string[] }>;
 }

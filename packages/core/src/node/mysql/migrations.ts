@@ -63,4 +63,17 @@ export const migrations: Migration[] = [
       ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
     ],
   },
+  {
+    version: 2,
+    name: 'deletion queue: dead rows, claim and lease indexes',
+    // IF NOT EXISTS (MariaDB) keeps each statement safe to re-run: DDL commits on its own,
+    // so a migration interrupted half way is applied again from its first statement.
+    statements: [
+      'ALTER TABLE video_del_rec ADD COLUMN IF NOT EXISTS dead TINYINT(1) NOT NULL DEFAULT 0',
+      // deletions.claim: WHERE dead = 0 AND next_attempt_at <= ? ORDER BY next_attempt_at, video_id.
+      'CREATE INDEX IF NOT EXISTS ix_video_del_rec_claim ON video_del_rec (dead, next_attempt_at)',
+      // deletions.release: every lease of one owner.
+      'CREATE INDEX IF NOT EXISTS ix_video_del_rec_owner ON video_del_rec (lease_owner)',
+    ],
+  },
 ];

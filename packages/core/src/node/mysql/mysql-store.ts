@@ -1,4 +1,5 @@
 import { createPool, type Pool, type PoolConnection, type RowDataPacket } from 'mysql2/promise';
+import { DEAD_IDS_REPORTED, storedError } from '../../store/deletions.js';
 import type {
   CommentView,
   PageRequest,
@@ -76,9 +77,18 @@ export async function mysqlStore(options: MysqlStoreOptions): Promise<Store> {
   return createMysqlStore(pool);
 }
 
-async function transaction<T>(pool: Pool, work: (conn: PoolConnection) => Promise<T>): Promise<T> {
+/**
+ * Runs `work` in one transaction. READ COMMITTED (for the claim) locks only the rows
+ * it returns, without the gap locks of REPEATABLE READ that would hold up enqueues.
+ */
+async function transaction<T>(
+  pool: Pool,
+  work: (conn: PoolConnection) => Promise<T>,
+  isolation?: 'READ COMMITTED',
+): Promise<T> {
   const conn = await pool.getConnection();
   try {
+    if (isolation) await conn.query(`SET TRANSACTION ISOLATION LEVEL ${isolation}`);
     await conn.beginTransaction();
     const result = await work(conn);
     await conn.commit();
@@ -114,6 +124,21 @@ async function queueDeletions(conn: PoolConnection, where: 'id' | 'author_id', p
   const [result] = await conn.execute(`UPDATE videos SET status = 'deleting' WHERE ${filter}`, [param]);
   return (result as { affectedRows: number }).affectedRows;
 }
+
+/** The one path behind markDeleted and enqueue: marks the video (if there) and queues its id. */
+async function queueVideo(conn: PoolConnection, videoId: string, now: Date, always: boolean) {
+  const marked = (await queueDeletions(conn, 'id', videoId, now)) > 0;
+  if (always && !marked) {
+    // No video row left to mark (or already deleting): queue the id itself, once.
+    await conn.execute(
+      'INSERT INTO video_del_rec (video_id, attempts, next_attempt_at) VALUES (?, 0, ?) ON DUPLICATE KEY UPDATE video_id = video_id',
+      [videoId, now],
+    );
+  }
+  return marked;
+}
+
+const affected = (result: unknown) => (result as { affectedRows: number }).affectedRows;
 
 export function createMysqlStore(pool: Pool): Store {
   let closing: Promise<void> | undefined;
@@ -206,7 +231,7 @@ export function createMysqlStore(pool: Pool): Store {
         return (result as { affectedRows: number }).affectedRows === 1;
       },
       async markDeleted(id, now) {
-        return transaction(pool, async (conn) => (await queueDeletions(conn, 'id', id, now)) > 0);
+        return transaction(pool, (conn) => queueVideo(conn, id, now, false));
       },
     },
     comments: {
@@ -231,7 +256,7 @@ export function createMysqlStore(pool: Pool): Store {
     deletions: {
       async list(limit) {
         const found = await rows(
-          `SELECT video_id, attempts, next_attempt_at FROM video_del_rec
+          `SELECT video_id, attempts, next_attempt_at, dead, last_error FROM video_del_rec
            ORDER BY next_attempt_at, video_id LIMIT ${Number(limit)}`,
           [],
         );
@@ -239,7 +264,86 @@ export function createMysqlStore(pool: Pool): Store {
           videoId: row.video_id,
           attempts: Number(row.attempts),
           nextAttemptAt: row.next_attempt_at,
+          dead: Number(row.dead) !== 0,
+          lastError: row.last_error,
         }));
+      },
+      async enqueue(videoId, now) {
+        await transaction(pool, (conn) => queueVideo(conn, videoId, now, true));
+      },
+      async claim(owner, now, leaseMs, limit) {
+        const take = Math.floor(limit);
+        if (!(take > 0)) return [];
+        return transaction(
+          pool,
+          async (conn) => {
+            // Served by ix_video_del_rec_claim (dead, next_attempt_at); rows another
+            // instance is claiming right now are skipped rather than waited for.
+            const [due] = await conn.execute<RowDataPacket[]>(
+              `SELECT video_id, attempts FROM video_del_rec
+               WHERE dead = 0 AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until <= ?)
+               ORDER BY next_attempt_at, video_id LIMIT ${take}
+               FOR UPDATE SKIP LOCKED`,
+              [now, now],
+            );
+            if (due.length === 0) return [];
+            const ids = due.map((row) => String(row.video_id));
+            await conn.query('UPDATE video_del_rec SET lease_owner = ?, claimed_until = ? WHERE video_id IN (?)', [
+              owner,
+              new Date(now.getTime() + leaseMs),
+              ids,
+            ]);
+            return due.map((row) => ({ videoId: String(row.video_id), attempts: Number(row.attempts) }));
+          },
+          'READ COMMITTED',
+        );
+      },
+      async complete(videoId, owner) {
+        return transaction(pool, async (conn) => {
+          // The video row first, in the same order as enqueue and users.delete, so they cannot deadlock.
+          await conn.execute('SELECT id FROM videos WHERE id = ? FOR UPDATE', [videoId]);
+          const [gone] = await conn.execute('DELETE FROM video_del_rec WHERE video_id = ? AND lease_owner = ?', [
+            videoId,
+            owner,
+          ]);
+          if (affected(gone) === 0) return false;
+          await conn.execute('DELETE FROM comments WHERE video_id = ?', [videoId]);
+          await conn.execute('DELETE FROM videos WHERE id = ?', [videoId]);
+          return true;
+        });
+      },
+      async fail(videoId, owner, failure) {
+        await pool.execute(
+          `UPDATE video_del_rec
+           SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, dead = ?, lease_owner = NULL, claimed_until = NULL
+           WHERE video_id = ? AND lease_owner = ?`,
+          [storedError(failure.error), failure.nextAttemptAt, failure.dead ? 1 : 0, videoId, owner],
+        );
+      },
+      async release(owner) {
+        await pool.execute('UPDATE video_del_rec SET lease_owner = NULL, claimed_until = NULL WHERE lease_owner = ?', [
+          owner,
+        ]);
+      },
+      async counts() {
+        const [totals] = await rows(
+          'SELECT COALESCE(SUM(dead = 0), 0) AS queued, COALESCE(SUM(dead = 1), 0) AS dead FROM video_del_rec',
+          [],
+        );
+        const dead = Number(totals?.dead ?? 0);
+        const deadIds =
+          dead === 0
+            ? []
+            : await rows(
+                `SELECT video_id FROM video_del_rec WHERE dead = 1
+                 ORDER BY next_attempt_at, video_id LIMIT ${DEAD_IDS_REPORTED}`,
+                [],
+              );
+        return {
+          queued: Number(totals?.queued ?? 0),
+          dead,
+          deadIds: deadIds.map((row) => String(row.video_id)),
+        };
       },
     },
     async ping() {
