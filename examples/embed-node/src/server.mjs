@@ -48,6 +48,7 @@ const send = (res, status, type, body) => {
  * @typedef {object} EmbedOptions
  * @property {string | undefined} [databaseUrl] `mysql://…`, or undefined for the embedded store; default VODKIT_DATABASE_URL
  * @property {import('@vodkit/core').PasswordHasher} [passwords] default scrypt
+ * @property {string} [dataDir] where video files go; default VODKIT_DATA_DIR or ./data
  */
 
 /**
@@ -58,7 +59,12 @@ const send = (res, status, type, body) => {
  */
 export async function createEmbedServer(options = {}) {
   const databaseUrl = 'databaseUrl' in options ? options.databaseUrl : process.env.VODKIT_DATABASE_URL || undefined;
-  const vodkit = await openVodkit({ databaseUrl, ...(options.passwords ? { passwords: options.passwords } : {}) });
+  const dataDir = options.dataDir ?? (process.env.VODKIT_DATA_DIR || './data');
+  const vodkit = await openVodkit({
+    databaseUrl,
+    dataDir,
+    ...(options.passwords ? { passwords: options.passwords } : {}),
+  });
   const vodkitListener = getRequestListener(vodkit);
 
   const server = createServer((req, res) => {

@@ -1,4 +1,7 @@
+import { mkdtemp } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { scryptPasswords } from '@vodkit/core/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeMysql, freshDatabase, type TestDatabase } from '../../../test/support/mysql.js';
@@ -16,7 +19,11 @@ function embedSuite(open: () => Promise<{ databaseUrl: string | undefined; drop(
     const db = await open();
     drop = db.drop;
     // Cheap scrypt: the test is about routing, not hashing cost.
-    app = await createEmbedServer({ databaseUrl: db.databaseUrl, passwords: scryptPasswords({ N: 1024 }) });
+    app = await createEmbedServer({
+      databaseUrl: db.databaseUrl,
+      dataDir: await mkdtemp(join(tmpdir(), 'vodkit-embed-')),
+      passwords: scryptPasswords({ N: 1024 }),
+    });
     await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   });

@@ -4,6 +4,12 @@ export { apiContract, contract, healthContract } from './contract/index.js';
 export { type ErrorCode, errorCodes } from './errors/codes.js';
 export { type ErrorDetail, isVodkitError, VodkitError } from './errors/vodkit-error.js';
 export { consoleLogger, type Logger, silentLogger } from './logger.js';
+export {
+  createDeletionRunner,
+  type DeletionRunner,
+  type DeletionRunnerOptions,
+} from './scheduler/runner.js';
+export type { DeletionStats } from './scheduler/types.js';
 export { isServiceName, type ServiceName, serviceNames } from './services.js';
 export type { FileSource, PutResult, StoredFile, VideoStorage } from './storage/types.js';
 export { memoryStore } from './store/memory-store.js';

@@ -81,24 +81,48 @@ export async function mysqlStore(options: MysqlStoreOptions): Promise<Store> {
  * Runs `work` in one transaction. READ COMMITTED (for the claim) locks only the rows
  * it returns, without the gap locks of REPEATABLE READ that would hold up enqueues.
  */
-async function transaction<T>(
+const ER_LOCK_DEADLOCK = 1213;
+const ER_LOCK_WAIT_TIMEOUT = 1205;
+const ATTEMPTS = 4;
+
+/**
+ * Runs `work` again when InnoDB chose it as a deadlock victim (or it timed out
+ * waiting for a lock): the statement was rolled back whole, so trying again is
+ * safe, and with schedulers claiming, completing and failing rows side by side a
+ * rare deadlock is a matter of timing, not a fault.
+ */
+async function retryingDeadlocks<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      const errno = (error as { errno?: number }).errno;
+      if ((errno !== ER_LOCK_DEADLOCK && errno !== ER_LOCK_WAIT_TIMEOUT) || attempt >= ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, attempt * 5 * Math.random()));
+    }
+  }
+}
+
+function transaction<T>(
   pool: Pool,
   work: (conn: PoolConnection) => Promise<T>,
   isolation?: 'READ COMMITTED',
 ): Promise<T> {
-  const conn = await pool.getConnection();
-  try {
-    if (isolation) await conn.query(`SET TRANSACTION ISOLATION LEVEL ${isolation}`);
-    await conn.beginTransaction();
-    const result = await work(conn);
-    await conn.commit();
-    return result;
-  } catch (error) {
-    await conn.rollback().catch(() => {});
-    throw error;
-  } finally {
-    conn.release();
-  }
+  return retryingDeadlocks(async () => {
+    const conn = await pool.getConnection();
+    try {
+      if (isolation) await conn.query(`SET TRANSACTION ISOLATION LEVEL ${isolation}`);
+      await conn.beginTransaction();
+      const result = await work(conn);
+      await conn.commit();
+      return result;
+    } catch (error) {
+      await conn.rollback().catch(() => {});
+      throw error;
+    } finally {
+      conn.release();
+    }
+  });
 }
 
 const insertSession = (conn: Pool | PoolConnection, session: SessionRecord) =>
@@ -137,6 +161,9 @@ async function queueVideo(conn: PoolConnection, videoId: string, now: Date, alwa
   }
   return marked;
 }
+
+/** Thrown inside complete()'s transaction to roll it back when the lease is no longer ours. */
+const LEASE_LOST = Symbol('lease lost');
 
 const affected = (result: unknown) => (result as { affectedRows: number }).affectedRows;
 
@@ -299,31 +326,41 @@ export function createMysqlStore(pool: Pool): Store {
         );
       },
       async complete(videoId, owner) {
-        return transaction(pool, async (conn) => {
-          // The video row first, in the same order as enqueue and users.delete, so they cannot deadlock.
-          await conn.execute('SELECT id FROM videos WHERE id = ? FOR UPDATE', [videoId]);
-          const [gone] = await conn.execute('DELETE FROM video_del_rec WHERE video_id = ? AND lease_owner = ?', [
-            videoId,
-            owner,
-          ]);
-          if (affected(gone) === 0) return false;
-          await conn.execute('DELETE FROM comments WHERE video_id = ?', [videoId]);
-          await conn.execute('DELETE FROM videos WHERE id = ?', [videoId]);
-          return true;
-        });
+        try {
+          return await transaction(pool, async (conn) => {
+            // The video row first, in the same order as enqueue and users.delete, so they cannot
+            // deadlock; its comments go with it (ON DELETE CASCADE). Two statements, not four:
+            // this runs once per deletion and bounds how fast a backlog drains.
+            await conn.execute('DELETE FROM videos WHERE id = ?', [videoId]);
+            const [gone] = await conn.execute('DELETE FROM video_del_rec WHERE video_id = ? AND lease_owner = ?', [
+              videoId,
+              owner,
+            ]);
+            // Our lease was taken over: undo the video delete, the new owner finishes the row.
+            if (affected(gone) === 0) throw LEASE_LOST;
+            return true;
+          });
+        } catch (error) {
+          if (error === LEASE_LOST) return false;
+          throw error;
+        }
       },
       async fail(videoId, owner, failure) {
-        await pool.execute(
-          `UPDATE video_del_rec
+        await retryingDeadlocks(() =>
+          pool.execute(
+            `UPDATE video_del_rec
            SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, dead = ?, lease_owner = NULL, claimed_until = NULL
            WHERE video_id = ? AND lease_owner = ?`,
-          [storedError(failure.error), failure.nextAttemptAt, failure.dead ? 1 : 0, videoId, owner],
+            [storedError(failure.error), failure.nextAttemptAt, failure.dead ? 1 : 0, videoId, owner],
+          ),
         );
       },
       async release(owner) {
-        await pool.execute('UPDATE video_del_rec SET lease_owner = NULL, claimed_until = NULL WHERE lease_owner = ?', [
-          owner,
-        ]);
+        await retryingDeadlocks(() =>
+          pool.execute('UPDATE video_del_rec SET lease_owner = NULL, claimed_until = NULL WHERE lease_owner = ?', [
+            owner,
+          ]),
+        );
       },
       async counts() {
         const [totals] = await rows(

@@ -1,0 +1,123 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describeMysql, freshDatabase, type TestDatabase } from '../../../test/support/mysql.js';
+import { eventually } from './support/stream.js';
+
+const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const dataDir = mkdtempSync(join(tmpdir(), 'vodkit-sched-cli-'));
+const children: ChildProcess[] = [];
+
+/** Runs the built `vodkit` CLI with a clean environment plus `env`. */
+function run(args: string[], env: Record<string, string> = {}) {
+  if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`pnpm build\` first.`);
+  const child = spawn(process.execPath, [cli, ...args], {
+    env: { PATH: process.env.PATH ?? '', VODKIT_DATA_DIR: dataDir, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  const result = { child, stdout: '', stderr: '', exit: once(child, 'exit').then(([code]) => code as number | null) };
+  child.stdout?.on('data', (chunk) => {
+    result.stdout += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    result.stderr += chunk;
+  });
+  return result;
+}
+
+async function listening(started: ReturnType<typeof run>): Promise<string> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const url = /listening on (http:\/\/[^"\s]+)/.exec(started.stdout)?.[1];
+    if (url) return url;
+    if (started.child.exitCode !== null) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`the CLI did not start: ${started.stderr || started.stdout}`);
+}
+
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+});
+
+describe('vodkit --services scheduler', () => {
+  it('without --database-url exits 2 with one line naming --services', async () => {
+    const started = run(['--port', '0', '--services', 'scheduler']);
+    expect(await started.exit).toBe(2);
+    const lines = started.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^vodkit: /);
+    expect(lines[0]).toContain('--services');
+    expect(started.stdout).toBe('');
+  });
+});
+
+describeMysql('vodkit --services scheduler on MySQL', (serverUrl) => {
+  let db: TestDatabase | undefined;
+  afterEach(async () => {
+    await db?.drop();
+    db = undefined;
+  });
+
+  it('runs the scheduler alone: /healthz, the token route, and the file removed', async () => {
+    db = await freshDatabase(serverUrl);
+    const token = 'cli-scheduler-token-0123456789';
+    const started = run(['--port', '0', '--services', 'scheduler', '--scheduler-token', token], {
+      VODKIT_DATABASE_URL: db.url,
+    });
+    const url = await listening(started);
+    // A given token is not printed: only a generated one is.
+    expect(started.stdout).not.toContain('scheduler token');
+
+    const health = await fetch(`${url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({
+      status: 'ok',
+      services: ['scheduler'],
+      scheduler: { queued: 0, dead: 0, dead_video_ids: [] },
+    });
+    expect((await fetch(`${url}/api/videos/${randomUUID()}`)).status).toBe(404);
+
+    // A file left on disk for an id the database has no video row for.
+    const vid = randomUUID();
+    mkdirSync(join(dataDir, 'videos'), { recursive: true });
+    writeFileSync(join(dataDir, 'videos', vid), 'leftover');
+    const wrong = await fetch(`${url}/scheduler/videos/${vid}`, {
+      method: 'DELETE',
+      headers: { authorization: 'Bearer not-it' },
+    });
+    expect(wrong.status).toBe(401);
+    const queued = await fetch(`${url}/scheduler/videos/${vid}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(queued.status).toBe(200);
+    expect(await queued.json()).toEqual({ video_id: vid, queued: true });
+    await eventually('the file removed', () => !existsSync(join(dataDir, 'videos', vid)), 5000);
+
+    started.child.kill('SIGTERM');
+    expect(await started.exit).toBe(0);
+  });
+
+  it('prints a generated token once, and that token works', async () => {
+    db = await freshDatabase(serverUrl);
+    const started = run(['--port', '0', '--services', 'scheduler'], { VODKIT_DATABASE_URL: db.url });
+    const url = await listening(started);
+    await eventually('the token printed', () => /scheduler token[^:]*: (\S+)/.test(started.stdout), 5000);
+    const token = /scheduler token[^:]*: (\S+)/.exec(started.stdout)?.[1];
+    const answer = await fetch(`${url}/scheduler/videos/${randomUUID()}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(answer.status).toBe(200);
+    started.child.kill('SIGTERM');
+    expect(await started.exit).toBe(0);
+  });
+});
