@@ -1,65 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { describeMysql, freshDatabase, type TestDatabase } from '../../../test/support/mysql.js';
+import { useCli } from './support/cli.js';
 
-const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
-
-interface Run {
-  child: ChildProcess;
-  stdout: string;
-  stderr: string;
-  exit: Promise<number | null>;
-}
-
-const children: ChildProcess[] = [];
-const dataDir = mkdtempSync(join(tmpdir(), 'vodkit-cli-'));
-
-/** Runs the built `vodkit` CLI with a clean environment plus `env`. */
-function run(args: string[], env: Record<string, string> = {}): Run {
-  if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`pnpm build\` first (\`pnpm test\` does).`);
-  const child = spawn(process.execPath, [cli, ...args], {
-    env: { PATH: process.env.PATH ?? '', VODKIT_DATA_DIR: dataDir, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  const result: Run = {
-    child,
-    stdout: '',
-    stderr: '',
-    exit: once(child, 'exit').then(([code]) => code as number | null),
-  };
-  child.stdout?.on('data', (chunk) => {
-    result.stdout += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    result.stderr += chunk;
-  });
-  return result;
-}
-
-/** Resolves with the URL the CLI printed once it listens. */
-async function listening(started: Run): Promise<string> {
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    const url = /listening on (http:\/\/[^"\s]+)/.exec(started.stdout)?.[1];
-    if (url) return url;
-    if (started.child.exitCode !== null) break;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`the CLI did not start: ${started.stderr || started.stdout}`);
-}
-
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
-
-afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
-});
+const { run, listening } = useCli();
 
 describe('vodkit CLI configuration', () => {
   it.each([

@@ -1,51 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { describeMysql, freshDatabase, type TestDatabase } from '../../../test/support/mysql.js';
+import { useCli } from './support/cli.js';
 import { eventually } from './support/stream.js';
 
-const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
-const dataDir = mkdtempSync(join(tmpdir(), 'vodkit-sched-cli-'));
-const children: ChildProcess[] = [];
-
-/** Runs the built `vodkit` CLI with a clean environment plus `env`. */
-function run(args: string[], env: Record<string, string> = {}) {
-  if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`pnpm build\` first.`);
-  const child = spawn(process.execPath, [cli, ...args], {
-    env: { PATH: process.env.PATH ?? '', VODKIT_DATA_DIR: dataDir, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  const result = { child, stdout: '', stderr: '', exit: once(child, 'exit').then(([code]) => code as number | null) };
-  child.stdout?.on('data', (chunk) => {
-    result.stdout += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    result.stderr += chunk;
-  });
-  return result;
-}
-
-async function listening(started: ReturnType<typeof run>): Promise<string> {
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    const url = /listening on (http:\/\/[^"\s]+)/.exec(started.stdout)?.[1];
-    if (url) return url;
-    if (started.child.exitCode !== null) break;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`the CLI did not start: ${started.stderr || started.stdout}`);
-}
-
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
-afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
-});
+const { run, listening, dataDir } = useCli();
 
 describe('vodkit --services scheduler', () => {
   it('without --database-url exits 2 with one line naming --services', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { multipartByteranges } from './byteranges.js';
+import { type MultipartByterangesOptions, multipartByteranges } from './byteranges.js';
 import type { ByteRange } from './range.js';
 
 const FILE = Uint8Array.from({ length: 1000 }, (_, i) => (i * 7 + 3) % 256);
@@ -59,6 +59,16 @@ function parse(body: Uint8Array, contentType: string) {
   });
 }
 
+/** Two ten-byte parts of FILE, 0-9 and 20-29. */
+const TWO_RANGES: ByteRange[] = [
+  { start: 0, end: 9 },
+  { start: 20, end: 29 },
+];
+
+/** A body of FILE's ranges (two ten-byte parts unless given), of type video/mp4. */
+const mp4Body = (open: MultipartByterangesOptions['open'], ranges = TWO_RANGES) =>
+  multipartByteranges({ ranges, size: 1000, contentType: 'video/mp4', open });
+
 describe('multipartByteranges', () => {
   it('produces parts that parse back to the requested bytes, with an exact length', async () => {
     const file = fakeFile();
@@ -68,7 +78,7 @@ describe('multipartByteranges', () => {
       { start: 900, end: 999 },
       { start: 10, end: 19 },
     ];
-    const mp = multipartByteranges({ ranges, size: 1000, contentType: 'video/mp4', open: file.open });
+    const mp = mp4Body(file.open, ranges);
     const body = await collect(mp.body);
     expect(mp.contentLength).toBe(body.byteLength);
     const parts = parse(body, mp.contentType);
@@ -123,15 +133,7 @@ describe('multipartByteranges', () => {
 
   it('opens nothing until read, and one part at a time', async () => {
     const file = fakeFile(FILE, 1000);
-    const mp = multipartByteranges({
-      ranges: [
-        { start: 0, end: 9 },
-        { start: 20, end: 29 },
-      ],
-      size: 1000,
-      contentType: 'video/mp4',
-      open: async (r) => file.open(r),
-    });
+    const mp = mp4Body(async (r) => file.open(r));
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(file.log).toEqual([]);
     const reader = mp.body.getReader();
@@ -147,15 +149,10 @@ describe('multipartByteranges', () => {
 
   it('cancelling cancels the part being read and opens no more', async () => {
     const file = fakeFile(FILE, 4);
-    const mp = multipartByteranges({
-      ranges: [
-        { start: 0, end: 99 },
-        { start: 200, end: 299 },
-      ],
-      size: 1000,
-      contentType: 'video/mp4',
-      open: file.open,
-    });
+    const mp = mp4Body(file.open, [
+      { start: 0, end: 99 },
+      { start: 200, end: 299 },
+    ]);
     const reader = mp.body.getReader();
     await reader.read(); // header
     await reader.read(); // first 4 bytes
@@ -170,18 +167,10 @@ describe('multipartByteranges', () => {
     const gate = new Promise<void>((resolve) => {
       release = resolve;
     });
-    const mp = multipartByteranges({
-      ranges: [
-        { start: 0, end: 9 },
-        { start: 20, end: 29 },
-      ],
-      size: 1000,
-      contentType: 'video/mp4',
-      open: async (r) => {
-        file.log.push('opening');
-        await gate;
-        return file.open(r);
-      },
+    const mp = mp4Body(async (r) => {
+      file.log.push('opening');
+      await gate;
+      return file.open(r);
     });
     const reader = mp.body.getReader();
     await reader.read(); // header
@@ -198,19 +187,11 @@ describe('multipartByteranges', () => {
   it('errors the body when a part errors, and opens no more', async () => {
     const file = fakeFile();
     const failure = new Error('disk on fire');
-    const mp = multipartByteranges({
-      ranges: [
-        { start: 0, end: 9 },
-        { start: 20, end: 29 },
-      ],
-      size: 1000,
-      contentType: 'video/mp4',
-      open: (r) => {
-        file.log.push(`open ${r.start}-${r.end}`);
-        return new ReadableStream({
-          pull: (controller) => controller.error(failure),
-        });
-      },
+    const mp = mp4Body((r) => {
+      file.log.push(`open ${r.start}-${r.end}`);
+      return new ReadableStream({
+        pull: (controller) => controller.error(failure),
+      });
     });
     await expect(collect(mp.body)).rejects.toBe(failure);
     expect(file.log).toEqual(['open 0-9']);
@@ -218,29 +199,12 @@ describe('multipartByteranges', () => {
 
   it('errors the body when open fails', async () => {
     const failure = new Error('gone');
-    const mp = multipartByteranges({
-      ranges: [
-        { start: 0, end: 9 },
-        { start: 20, end: 29 },
-      ],
-      size: 1000,
-      contentType: 'video/mp4',
-      open: () => Promise.reject(failure),
-    });
+    const mp = mp4Body(() => Promise.reject(failure));
     await expect(collect(mp.body)).rejects.toBe(failure);
   });
 
   it('errors the body when a part is shorter or longer than its range', async () => {
-    const make = (served: Uint8Array) =>
-      multipartByteranges({
-        ranges: [
-          { start: 0, end: 9 },
-          { start: 20, end: 29 },
-        ],
-        size: 1000,
-        contentType: 'video/mp4',
-        open: () => streamOf(served),
-      }).body;
+    const make = (served: Uint8Array) => mp4Body(() => streamOf(served)).body;
     await expect(collect(make(FILE.slice(0, 9)))).rejects.toThrow('ended early');
     await expect(collect(make(FILE.slice(0, 11)))).rejects.toThrow('longer than its range');
   });

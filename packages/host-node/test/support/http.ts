@@ -30,11 +30,18 @@ const toHeaders = (raw: NodeJS.Dict<string | string[]>) => {
   return headers;
 };
 
+/** What a request answered, before any parsing: the body as the bytes that came. */
+export interface RawAnswer {
+  status: number;
+  headers: Headers;
+  bytes: Buffer;
+}
+
 /**
- * One request over node:http, bytes as given. A server may answer before the
- * whole body is sent (a 413) and close: write errors after the answer are expected.
+ * One request over node:http, bytes as given, the answer's bytes collected. A server may
+ * answer before the whole body is sent (a 413) and close: write errors after the answer are expected.
  */
-export function send(base: string, options: SendOptions): Promise<Answer> {
+export function exchange(base: string, options: SendOptions): Promise<RawAnswer> {
   const { hostname, port } = new URL(base);
   const body = typeof options.body === 'string' ? Buffer.from(options.body) : options.body;
   const headers: Record<string, string | number> = { ...options.headers };
@@ -58,19 +65,25 @@ export function send(base: string, options: SendOptions): Promise<Answer> {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', reject);
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        try {
-          const body = text ? JSON.parse(text) : undefined;
-          resolve({ status: res.statusCode ?? 0, headers: toHeaders(res.headers), body });
-        } catch {
-          reject(new Error(`${res.statusCode} with a body that is not JSON: ${text.slice(0, 200)}`));
-        }
-      });
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: toHeaders(res.headers), bytes: Buffer.concat(chunks) }),
+      );
     });
     if (body) for (let at = 0; at < body.byteLength; at += CHUNK) req.write(body.subarray(at, at + CHUNK));
     req.end();
   });
+}
+
+/** One request over node:http (see `exchange`), the body parsed as JSON when there is one. */
+export async function send(base: string, options: SendOptions): Promise<Answer> {
+  const { status, headers, bytes } = await exchange(base, options);
+  const text = bytes.toString('utf8');
+  try {
+    const body = text ? JSON.parse(text) : undefined;
+    return { status, headers, body };
+  } catch {
+    throw new Error(`${status} with a body that is not JSON: ${text.slice(0, 200)}`);
+  }
 }
 
 const ErrorBody = contract.api.register.responses[400];

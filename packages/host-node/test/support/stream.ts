@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { startServer, type TestServer, type TestServerOptions } from '../../../../test/support/server.js';
 import type { StoreKind } from '../../../../test/support/stores.js';
-import type { Answer } from './http.js';
+import { type Answer, exchange } from './http.js';
 import { sleep } from './socket.js';
 
 /** An MP4-looking file: an `ftyp` box of brand `isom`, then random bytes. */
@@ -43,45 +42,18 @@ export interface FetchBytesOptions {
   chunked?: boolean;
 }
 
-/** One request over node:http, the body kept as bytes (and parsed when it is JSON). */
-export function fetchBytes(base: string, path: string, options: FetchBytesOptions = {}): Promise<BinaryAnswer> {
-  const { hostname, port } = new URL(base);
-  const headers: Record<string, string | number> = { ...options.headers };
-  if (options.chunked) headers['transfer-encoding'] = 'chunked';
-  else if (options.body) headers['content-length'] = options.body.byteLength;
-  return new Promise((resolve, reject) => {
-    const req = request({ host: hostname, port, method: options.method ?? 'GET', path, headers, agent: false });
-    let answered = false;
-    req.on('error', (error) => {
-      if (!answered) reject(error);
-    });
-    req.on('response', (res) => {
-      answered = true;
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('error', reject);
-      res.on('end', () => {
-        const bytes = Buffer.concat(chunks);
-        const answerHeaders = new Headers();
-        for (const [name, value] of Object.entries(res.headers)) {
-          for (const one of Array.isArray(value) ? value : [value ?? '']) answerHeaders.append(name, one);
-        }
-        let body: unknown;
-        if (bytes.length > 0 && answerHeaders.get('content-type')?.startsWith('application/json')) {
-          try {
-            body = JSON.parse(bytes.toString('utf8'));
-          } catch {
-            reject(new Error(`${res.statusCode} with a JSON content type and a body that is not JSON`));
-            return;
-          }
-        }
-        resolve({ status: res.statusCode ?? 0, headers: answerHeaders, body, bytes });
-      });
-    });
-    const body = options.body;
-    if (body) for (let at = 0; at < body.byteLength; at += 64 * 1024) req.write(body.subarray(at, at + 64 * 1024));
-    req.end();
-  });
+/** One request over node:http (see `exchange`), the body kept as bytes (and parsed when it is JSON). */
+export async function fetchBytes(base: string, path: string, options: FetchBytesOptions = {}): Promise<BinaryAnswer> {
+  const { status, headers, bytes } = await exchange(base, { ...options, path });
+  let body: unknown;
+  if (bytes.length > 0 && headers.get('content-type')?.startsWith('application/json')) {
+    try {
+      body = JSON.parse(bytes.toString('utf8'));
+    } catch {
+      throw new Error(`${status} with a JSON content type and a body that is not JSON`);
+    }
+  }
+  return { status, headers, body, bytes };
 }
 
 /** A multipart/form-data body with the given parts; a part with `filename` is a file. */

@@ -1,0 +1,66 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach } from 'vitest';
+
+const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+
+export interface CliRun {
+  child: ChildProcess;
+  stdout: string;
+  stderr: string;
+  exit: Promise<number | null>;
+}
+
+/**
+ * Runs of the built `vodkit` CLI for one test file: each with a clean environment
+ * (PATH and a temporary data dir) plus what the test adds; every process still
+ * running after a test is killed, and the data dir removed after the file.
+ */
+export function useCli() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'vodkit-cli-'));
+  const children: ChildProcess[] = [];
+  afterEach(() => {
+    for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  const run = (args: string[], env: Record<string, string> = {}): CliRun => {
+    if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`pnpm build\` first (\`pnpm test\` does).`);
+    const child = spawn(process.execPath, [cli, ...args], {
+      env: { PATH: process.env.PATH ?? '', VODKIT_DATA_DIR: dataDir, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    const result: CliRun = {
+      child,
+      stdout: '',
+      stderr: '',
+      exit: once(child, 'exit').then(([code]) => code as number | null),
+    };
+    child.stdout?.on('data', (chunk) => {
+      result.stdout += chunk;
+    });
+    child.stderr?.on('data', (chunk) => {
+      result.stderr += chunk;
+    });
+    return result;
+  };
+
+  /** Resolves with the URL the CLI printed once it listens. */
+  const listening = async (started: CliRun): Promise<string> => {
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline) {
+      const url = /listening on (http:\/\/[^"\s]+)/.exec(started.stdout)?.[1];
+      if (url) return url;
+      if (started.child.exitCode !== null) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`the CLI did not start: ${started.stderr || started.stdout}`);
+  };
+
+  return { run, listening, dataDir };
+}
