@@ -11,11 +11,11 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { createConnection } from 'mysql2/promise';
+import { freePort, post } from './lib.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = fileURLToPath(new URL('../packages/host-node/dist/cli.js', import.meta.url));
@@ -27,17 +27,6 @@ if (!existsSync(cli)) {
   console.error(`bench: ${cli} is missing; run "pnpm build" first.`);
   process.exit(1);
 }
-
-/** A port nothing listens on right now. */
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
 
 /** Starts the vodkit CLI and resolves once it answers /healthz. */
 async function startVodkit(databaseUrl) {
@@ -70,15 +59,6 @@ async function startVodkit(databaseUrl) {
       await exited;
     },
   };
-}
-
-async function post(url, body, session) {
-  const headers = { 'content-type': 'application/json' };
-  if (session) headers['x-session-id'] = session;
-  const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body) });
-  const json = await response.json();
-  if (!response.ok) throw new Error(`POST ${url}: ${response.status} ${JSON.stringify(json)}`);
-  return json;
 }
 
 /** One user, one video: the id to read. */

@@ -29,6 +29,7 @@ import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createConnection } from 'mysql2/promise';
+import { sleep } from './lib.mjs';
 
 const env = process.env;
 const dist = fileURLToPath(new URL('../packages/core/dist/node.js', import.meta.url));
@@ -58,7 +59,6 @@ const builtAt = () =>
 const build = builtAt();
 
 const log = (line) => process.stderr.write(`bench: ${line}\n`);
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);

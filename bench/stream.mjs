@@ -31,10 +31,10 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { createServer } from 'node:net';
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, post, sleep } from './lib.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = fileURLToPath(new URL('../packages/host-node/dist/cli.js', import.meta.url));
@@ -103,19 +103,6 @@ const nginxVersion = spawnSync(NGINX, ['-v'], { encoding: 'utf8' })
   .stderr.trim()
   .replace(/^nginx version: /, '');
 
-/** A port nothing listens on right now. */
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** Spawns a tracked child process whose stderr is kept for error messages. */
 function start(command, args, options = {}) {
   const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], ...options });
@@ -168,15 +155,6 @@ async function startVodkit(extraArgs = []) {
   const base = `http://127.0.0.1:${port}`;
   await waitFor(`${base}/healthz`, proc, 'vodkit');
   return { ...proc, base, pid: proc.child.pid };
-}
-
-async function post(url, body, session) {
-  const headers = { 'content-type': 'application/json' };
-  if (session) headers['x-session-id'] = session;
-  const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body) });
-  const json = await response.json();
-  if (!response.ok) throw new Error(`POST ${url}: ${response.status} ${JSON.stringify(json)}`);
-  return json;
 }
 
 /** A user and a pending video: the session and the video id. */
