@@ -9,11 +9,10 @@ import { call, register, startServer, type TestServer } from '../../../test/supp
 import type { StoreKind } from '../../../test/support/stores.js';
 import { expectError, expectJson, expectNoContent } from './support/http.js';
 import { eventually, fetchBytes, mp4Bytes, uploadRaw } from './support/stream.js';
-import { createVideo, eachStore, postComment } from './support/suite.js';
+import { createVideo, eachStore, postComment, UNKNOWN_VID } from './support/suite.js';
 
 const Queued = contract.scheduler.deleteVideo.responses[200];
 const Health = contract.health.health.responses[200];
-const UNKNOWN_VID = '6f1c2a3e-0b4d-4e5f-8a6b-7c8d9e0f1a2b';
 const TOKEN = 'scheduler-test-token-0123456789';
 
 /**

@@ -4,12 +4,11 @@ import { register } from '../../../test/support/server.js';
 import type { StoreKind } from '../../../test/support/stores.js';
 import { expectError } from './support/http.js';
 import { eventually, fetchBytes, mp4Bytes, uploadRaw, useStreamServer } from './support/stream.js';
-import { createVideo, eachStore } from './support/suite.js';
+import { createVideo, eachStore, UNKNOWN_VID } from './support/suite.js';
 
 const TOKENS = 3;
 // Larger than what the loopback socket buffers absorb, so a reader that stops holds the response open.
 const BIG = 24 * 1024 * 1024;
-const UNKNOWN_VID = '6f1c2a3e-0b4d-4e5f-8a6b-7c8d9e0f1a2b';
 
 /** A GET whose response is read for one chunk and then left unread: it holds its token. */
 function holdStream(base: string, path: string): Promise<{ req: ClientRequest; res: IncomingMessage }> {

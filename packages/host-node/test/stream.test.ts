@@ -13,10 +13,9 @@ import {
   useStreamServer,
   webmBytes,
 } from './support/stream.js';
-import { createVideo, eachStore } from './support/suite.js';
+import { createVideo, eachStore, UNKNOWN_VID } from './support/suite.js';
 
 const api = contract.api;
-const UNKNOWN_VID = '6f1c2a3e-0b4d-4e5f-8a6b-7c8d9e0f1a2b';
 const SIZE = 300_000;
 
 /** A video of a new user, with `bytes` uploaded through the stream service. */

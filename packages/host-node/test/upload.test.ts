@@ -17,10 +17,9 @@ import {
   uploadRaw,
   useStreamServer,
 } from './support/stream.js';
-import { createVideo, eachStore } from './support/suite.js';
+import { createVideo, eachStore, UNKNOWN_VID } from './support/suite.js';
 
 const api = contract.api;
-const UNKNOWN_VID = '6f1c2a3e-0b4d-4e5f-8a6b-7c8d9e0f1a2b';
 const MAX = 100_000;
 
 /** The video reads back pending through the API, and nothing of it is on disk. */

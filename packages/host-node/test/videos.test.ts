@@ -3,11 +3,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { call, register } from '../../../test/support/server.js';
 import type { StoreKind } from '../../../test/support/stores.js';
 import { expectError, expectJson, expectNoContent } from './support/http.js';
-import { createVideo, eachStore, postComment, useServer, videoPages } from './support/suite.js';
+import { createVideo, eachStore, postComment, UNKNOWN_VID, useServer, videoPages } from './support/suite.js';
 
 const api = contract.api;
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-const UNKNOWN_VID = '6f1c2a3e-0b4d-4e5f-8a6b-7c8d9e0f1a2b';
 
 const videosSuite = (kind: StoreKind) => {
   const server = useServer(kind);

@@ -43,6 +43,9 @@ export function manualClock(start = Date.UTC(2030, 0, 1)) {
   };
 }
 
+/** A well-formed video id that no test ever creates. */
+export const UNKNOWN_VID = '6f1c2a3e-0b4d-4e5f-8a6b-7c8d9e0f1a2b';
+
 const api = contract.api;
 
 /** Creates a video through the API and returns its parsed body. */
