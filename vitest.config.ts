@@ -10,11 +10,18 @@ export default defineConfig({
       { find: /^@vodkit\/core\/node$/, replacement: src('./packages/core/src/node.ts') },
       { find: /^@vodkit\/core\/contract$/, replacement: src('./packages/core/src/contract.ts') },
       { find: /^@vodkit\/core$/, replacement: src('./packages/core/src/index.ts') },
+      { find: /^@vodkit\/client\/browser$/, replacement: src('./packages/client/src/browser.ts') },
+      { find: /^@vodkit\/client(\/node)?$/, replacement: src('./packages/client/src/node.ts') },
       { find: /^@vodkit\/host-node$/, replacement: src('./packages/host-node/src/index.ts') },
     ],
   },
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
+    include: [
+      'packages/*/src/**/*.test.ts',
+      'packages/*/test/**/*.test.ts',
+      'examples/*/test/**/*.test.ts',
+      'test/**/*.test.ts',
+    ],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Socket and database suites each make their own server and database, so files can run in parallel.

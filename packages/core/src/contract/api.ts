@@ -19,6 +19,9 @@ import {
 
 const c = initContract();
 
+/** Routes that need a session (`X-Session-Id` or `Authorization: Bearer`); read by the client and the docs. */
+const session = { auth: 'session' } as const;
+
 /** The API service: accounts, sessions, videos and comments. */
 export const apiContract = c.router(
   {
@@ -41,6 +44,7 @@ export const apiContract = c.router(
       path: '/api/logout',
       body: c.noBody(),
       responses: { 204: c.noBody(), ...errors(401) },
+      metadata: session,
       summary: 'Revoke the session that sends this request',
     },
     getUser: {
@@ -48,6 +52,7 @@ export const apiContract = c.router(
       path: '/api/user/:user_name',
       pathParams: UserNameParams,
       responses: { 200: User, ...errors(401, 403) },
+      metadata: session,
       summary: "The session user's own account",
     },
     deleteUser: {
@@ -56,6 +61,7 @@ export const apiContract = c.router(
       pathParams: UserNameParams,
       body: DeleteUserBody,
       responses: { 204: c.noBody(), ...jsonBodyErrors(401, 403) },
+      metadata: session,
       summary: 'Delete the account: sessions revoked, videos queued for deletion, comments removed',
     },
     createVideo: {
@@ -64,6 +70,7 @@ export const apiContract = c.router(
       pathParams: UserNameParams,
       body: NewVideo,
       responses: { 201: Video, ...jsonBodyErrors(401, 403) },
+      metadata: session,
       summary: 'Create a video (status pending) to upload into',
     },
     listVideos: {
@@ -87,6 +94,7 @@ export const apiContract = c.router(
       pathParams: VideoParams,
       body: c.noBody(),
       responses: { 204: c.noBody(), ...errors(401, 403, 404) },
+      metadata: session,
       summary: 'Delete a video now; its file is removed by the scheduler',
     },
     listComments: {
@@ -103,6 +111,7 @@ export const apiContract = c.router(
       pathParams: VideoParams,
       body: NewComment,
       responses: { 201: Comment, ...jsonBodyErrors(401, 404) },
+      metadata: session,
       summary: 'Comment on a video',
     },
   },

@@ -16,6 +16,7 @@ export const schedulerContract = c.router(
       pathParams: VideoParams,
       body: c.noBody(),
       responses: { 200: DeletionQueued, ...errors(401) },
+      metadata: { auth: 'scheduler' } as const,
       summary: 'Queue a video for deletion (Authorization: Bearer <scheduler token>); idempotent',
     },
   },

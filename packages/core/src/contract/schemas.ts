@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type ErrorCode, errorCodes } from '../errors/codes.js';
 
 /**
  * Lone UTF-16 surrogates survive JSON.parse but cannot be stored as UTF-8, so a
@@ -75,9 +76,10 @@ export const VideoPage = z.object({ videos: z.array(Video), next_cursor: z.strin
 
 export const CommentPage = z.object({ comments: z.array(Comment), next_cursor: z.string().nullable() });
 
+/** Any error vodkit answers with; each route's statuses narrow `code` further (see responses.ts). */
 export const ErrorBody = z.object({
   error: z.object({
-    code: z.string(),
+    code: z.enum(Object.keys(errorCodes) as [ErrorCode, ...ErrorCode[]]),
     message: z.string(),
     details: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
   }),

@@ -6,13 +6,13 @@ import { Video, VideoParams } from './schemas.js';
 const c = initContract();
 
 /** Bytes of a video file; the content type is the one stored with the video. */
-const videoBytes = c.otherResponse({ contentType: 'video/*', body: c.type<Blob>() });
+const videoBytes = c.otherResponse({ contentType: 'video/*', body: c.type<ReadableStream<Uint8Array>>() });
 
 export const RangeHeaders = z.object({
-  range: z.string().optional(),
-  'if-range': z.string().optional(),
-  'if-none-match': z.string().optional(),
-  'if-modified-since': z.string().optional(),
+  range: z.string().optional().describe('bytes=a-b, bytes=a- or bytes=-n; several ranges answer multipart/byteranges'),
+  'if-range': z.string().optional().describe('an ETag or date: the range only if the file is still that one'),
+  'if-none-match': z.string().optional().describe('304 if the ETag matches'),
+  'if-modified-since': z.string().optional().describe('304 if the file is not newer'),
 });
 
 /** The stream service: progressive download with Range, and uploads. */
@@ -38,6 +38,7 @@ export const streamContract = c.router(
       contentType: 'multipart/form-data',
       body: c.type<{ file: Blob } | Blob>(),
       responses: { 200: Video, ...errors(401, 403, 404, 409, 413, 415, 429) },
+      metadata: { auth: 'session' } as const,
       summary: 'Upload the file of a pending video: raw video/* bytes, or multipart/form-data with the field "file"',
     },
   },

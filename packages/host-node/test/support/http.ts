@@ -1,5 +1,5 @@
 import { request } from 'node:http';
-import { contract, type ErrorCode } from '@vodkit/core';
+import { ErrorBody, type ErrorCode } from '@vodkit/core/contract';
 import { expect } from 'vitest';
 
 /** What a request answered; `body` is the parsed JSON, or undefined for an empty body. */
@@ -85,8 +85,6 @@ export async function send(base: string, options: SendOptions): Promise<Answer> 
     throw new Error(`${status} with a body that is not JSON: ${text.slice(0, 200)}`);
   }
 }
-
-const ErrorBody = contract.api.register.responses[400];
 
 /** Asserts the exact status and code, the one error shape and the one JSON content type. */
 export function expectError(answer: Answer, status: number, code: ErrorCode) {

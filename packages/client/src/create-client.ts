@@ -1,0 +1,142 @@
+import {
+  type ApiFetcher,
+  type AppRoute,
+  type AppRouter,
+  type ClientInferResponses,
+  type InitClientReturn,
+  initClient,
+  insertParamsIntoPath,
+} from '@ts-rest/core';
+import { contract } from '@vodkit/core/contract';
+import { Exchange, type RawResult, readBody } from './exchange.js';
+import { SessionKeeper, type SessionOptions } from './session.js';
+import type { UploadOptions, UploadRequest, UploadResult } from './upload.js';
+
+export interface VodkitClientOptions extends SessionOptions {
+  /** Where the API service answers, e.g. `https://vod.example` (no trailing path needed). */
+  baseUrl: string;
+  /** The stream service (streams and uploads), when it runs elsewhere. Default: baseUrl. */
+  streamBaseUrl?: string;
+  /** The scheduler service, when it runs elsewhere. Default: baseUrl. */
+  schedulerBaseUrl?: string;
+  /** The scheduler's token, for `deleteVideoNow` and `scheduler.deleteVideo`. */
+  schedulerToken?: string;
+  /** A fetch to use instead of the default (undici with a keep-alive pool in Node, the global fetch in browsers). */
+  fetch?: typeof globalThis.fetch;
+  /** Check success bodies against the contract's schemas too. Default false; error bodies are always checked. */
+  validateResponse?: boolean;
+}
+
+/** How an entry point talks to the network. */
+export interface Transport<Source> {
+  fetch: typeof globalThis.fetch;
+  upload(request: UploadRequest<Source>): Promise<RawResult>;
+  close(): Promise<void>;
+}
+
+type Args = { baseUrl: string; api: ApiFetcher };
+type Routes<R extends AppRouter> = InitClientReturn<R, Args>;
+type Contract = typeof contract;
+
+export type DeleteVideoNowResult = ClientInferResponses<Contract['scheduler']['deleteVideo']>;
+
+export interface VodkitClient<Source> {
+  /** Accounts, sessions, videos and comments; every result is `{ status, body, headers }` typed by status. */
+  readonly api: Routes<Contract['api']>;
+  /** `streamVideo` (the body is the byte stream) and `uploadVideo` (prefer `upload`, which streams and reports progress). */
+  readonly stream: Routes<Contract['stream']>;
+  readonly scheduler: Routes<Contract['scheduler']>;
+  readonly health: Routes<Contract['health']>;
+  /** The session sent with authenticated calls. */
+  readonly sessionId: string | undefined;
+  setSessionId(sessionId: string | undefined): void;
+  /** Streams a file into a pending video; results keyed by status like any route. */
+  upload(vid: string, source: Source, options?: UploadOptions): Promise<UploadResult>;
+  /** The URL of the video's bytes, for `<video src>`. */
+  streamUrl(vid: string): string;
+  /** Queues the video for deletion through the scheduler service, with its token. */
+  deleteVideoNow(vid: string, options?: { token?: string; signal?: AbortSignal }): Promise<DeleteVideoNowResult>;
+  /** Closes the connection pool of the default Node transport; a no-op elsewhere. */
+  close(): Promise<void>;
+}
+
+const trimSlash = (url: string) => url.replace(/\/+$/, '');
+
+/**
+ * Path parameters are encoded, so a value with `/`, `?` or `#` stays one segment (ts-rest inserts
+ * them as they are). `.` and `..` cannot be: URLs resolve them, even encoded, to another path.
+ */
+function encodeParams(params: Record<string, string>) {
+  return Object.fromEntries(
+    Object.entries(params).map(([key, value]) => {
+      const text = String(value);
+      if (text === '.' || text === '..') throw new TypeError(`The path parameter ${key} cannot be "${text}".`);
+      return [key, encodeURIComponent(text)];
+    }),
+  );
+}
+
+const pathOf = (route: AppRoute, params: Record<string, string>) =>
+  insertParamsIntoPath({ path: route.path, params: encodeParams(params) });
+
+function encodingParams<R extends AppRouter>(routes: Routes<R>): Routes<R> {
+  const wrap = (node: unknown): unknown =>
+    typeof node === 'function'
+      ? async (args?: { params?: Record<string, string> }) =>
+          node(args?.params ? { ...args, params: encodeParams(args.params) } : args)
+      : Object.fromEntries(Object.entries(node as object).map(([key, child]) => [key, wrap(child)]));
+  return wrap(routes) as Routes<R>;
+}
+
+/** Builds the client on a transport; the entry points pick the transport. */
+export function createClient<Source>(options: VodkitClientOptions, transport: Transport<Source>): VodkitClient<Source> {
+  const session = new SessionKeeper(options);
+  const exchange = new Exchange({
+    session,
+    schedulerToken: options.schedulerToken,
+    validateResponse: options.validateResponse ?? false,
+  });
+  const baseUrl = trimSlash(options.baseUrl);
+  const streamBase = trimSlash(options.streamBaseUrl ?? baseUrl);
+  const schedulerBase = trimSlash(options.schedulerBaseUrl ?? baseUrl);
+
+  const api: ApiFetcher = async ({ route, path, method, headers, body, fetchOptions }) => {
+    const sent = exchange.headers(route, headers);
+    const response = await transport.fetch(path, { ...fetchOptions, method, headers: sent, body });
+    return exchange.settle(route, sent, {
+      status: response.status,
+      headers: response.headers,
+      body: await readBody(response, method),
+    });
+  };
+  const routes = <R extends AppRouter>(router: R, url: string) =>
+    encodingParams<R>(initClient(router, { baseUrl: url, api }) as Routes<R>);
+
+  const scheduler = routes(contract.scheduler, schedulerBase);
+
+  return {
+    api: routes(contract.api, baseUrl),
+    stream: routes(contract.stream, streamBase),
+    scheduler,
+    health: routes(contract.health, baseUrl),
+    get sessionId() {
+      return session.id;
+    },
+    setSessionId: (id) => session.set(id),
+    async upload(vid, source, uploadOptions = {}) {
+      const route = contract.stream.uploadVideo;
+      const headers = exchange.headers(route, {});
+      const url = `${streamBase}${pathOf(route, { vid })}`;
+      const result = await transport.upload({ url, headers, source, options: uploadOptions });
+      return exchange.settle(route, headers, result) as UploadResult;
+    },
+    streamUrl: (vid) => `${streamBase}${pathOf(contract.stream.streamVideo, { vid })}`,
+    deleteVideoNow: (vid, { token, signal } = {}) =>
+      scheduler.deleteVideo({
+        params: { vid },
+        extraHeaders: token ? { authorization: `Bearer ${token}` } : {},
+        fetchOptions: signal ? { signal } : {},
+      }),
+    close: () => transport.close(),
+  };
+}

@@ -1,0 +1,14 @@
+// What both entry points export besides createVodkitClient.
+export type { ErrorBodyOf, ErrorCode, ErrorCodeOf } from '@vodkit/core/contract';
+export { contract, errorCodes } from '@vodkit/core/contract';
+export type { DeleteVideoNowResult, VodkitClient, VodkitClientOptions } from './create-client.js';
+export {
+  type ClientErrorCode,
+  type ErrorDetail,
+  isVodkitError,
+  type OkBody,
+  unwrap,
+  VodkitClientError,
+} from './errors.js';
+export type { SessionOptions } from './session.js';
+export type { UploadOptions, UploadProgress, UploadResult } from './upload.js';

@@ -1,0 +1,40 @@
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { bundleForBrowser } from '../../../test/support/browser.js';
+
+const src = (path: string) => fileURLToPath(new URL(`../src/${path}`, import.meta.url));
+
+/** The message a build failed with; fails the test when it succeeded. */
+async function failureOf(building: Promise<unknown>): Promise<string> {
+  const error = await building.then(
+    () => expect.fail('the bundle was built'),
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(Error);
+  return (error as Error).message;
+}
+
+describe('client: browser bundle', () => {
+  it('bundles the browser entry with no Node import', async () => {
+    const code = await bundleForBrowser(src('browser.ts'));
+    expect(code).toContain('createVodkitClient');
+    expect(code).toContain('XMLHttpRequest');
+    expect(code).not.toMatch(/["']node:/);
+    expect(code).not.toContain('require(');
+    expect(code).not.toContain('undici');
+  });
+
+  // Proves the check above can fail: the Node entry is built on undici and node:fs.
+  it('refuses the Node entry, naming the Node-only import and its importer', async () => {
+    const message = await failureOf(bundleForBrowser(src('node.ts')));
+    expect(message).toContain(`"undici" is Node-only, imported by ${src('node.ts')}`);
+    expect(message).toMatch(/"node:fs" is Node-only, imported by .*upload-undici\.ts/);
+  });
+
+  it('refuses a bare built-in name too', async () => {
+    const message = await failureOf(
+      bundleForBrowser({ contents: "import { readFile } from 'fs'; export { readFile };" }),
+    );
+    expect(message).toMatch(/"fs" is Node-only/);
+  });
+});

@@ -1,0 +1,331 @@
+// The OpenAPI document of vodkit, generated from the ts-rest contract.
+//
+// @ts-rest/open-api turns the zod schemas of the contract into JSON Schema. What it cannot see
+// (bytes instead of JSON, headers of answers, who may call a route) is added here, from the
+// routes' metadata and statuses. A route this file does not know how to describe stops the
+// generation with an error rather than being described wrongly.
+
+import { readFileSync } from 'node:fs';
+import { STATUS_CODES } from 'node:http';
+import { generateOpenApi } from '@ts-rest/open-api';
+import * as contractModule from '@vodkit/core/contract';
+
+const { contract } = contractModule;
+
+const corePackage = JSON.parse(readFileSync(new URL('../packages/core/package.json', import.meta.url), 'utf8'));
+
+/** @typedef {Record<string, any>} Json */
+
+const json = 'application/json';
+const binary = { type: 'string', format: 'binary' };
+
+/** Who may call a route, from `metadata.auth` in the contract. */
+const securityByAuth = {
+  session: [{ sessionHeader: [] }, { sessionBearer: [] }],
+  scheduler: [{ schedulerToken: [] }],
+};
+
+const securitySchemes = {
+  sessionHeader: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-Session-Id',
+    description: 'The `session_id` from register or login.',
+  },
+  sessionBearer: {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'The same session token as `Authorization: Bearer <session_id>`.',
+  },
+  schedulerToken: {
+    type: 'http',
+    scheme: 'bearer',
+    description:
+      'The scheduler token (`--scheduler-token`), for operators and other services. A session token is refused.',
+  },
+};
+
+const tags = [
+  { name: 'api', description: 'Accounts, sessions, videos and comments.' },
+  { name: 'stream', description: 'Video files: download with Range, and upload. Limited by stream tokens.' },
+  { name: 'scheduler', description: 'Queued, retried deletion of videos and their files. For operators.' },
+  { name: 'health', description: 'Served by every instance, whatever its services.' },
+];
+
+const description = `The HTTP surface of vodkit, generated from its ts-rest contract.
+
+- JSON bodies are \`application/json; charset=utf-8\`.
+- Every error is \`{ "error": { "code", "message", "details"? } }\`. The \`code\` is stable; each status lists the codes it can carry.
+- Routes that need a session take its token as \`X-Session-Id\` or \`Authorization: Bearer\`.
+- HEAD is accepted wherever GET is. It answers the same headers, without a body.
+
+See docs/http.md for when each status is answered.`;
+
+/** @param {string} text */
+const header = (text, schema = { type: 'string' }) => ({ description: text, schema });
+
+/** Headers sent with the bytes of a video (200 and 206) and with 304. */
+const fileHeaders = {
+  'Accept-Ranges': header('Always `bytes`.'),
+  ETag: header('Strong tag of the stored file: `"<size hex>-<mtime ms hex>"`. The same on every instance.'),
+  'Last-Modified': header('Modification time of the stored file.'),
+};
+
+/** Headers that depend on the status, whatever the route. */
+const headersByStatus = {
+  200: {
+    ...fileHeaders,
+    'Content-Length': header('Size of the file in bytes.', { type: 'integer' }),
+  },
+  206: {
+    ...fileHeaders,
+    'Content-Length': header('Size of this answer in bytes.', { type: 'integer' }),
+    'Content-Range': header('`bytes a-b/size` for one range. Absent with `multipart/byteranges`.'),
+  },
+  304: fileHeaders,
+  416: { 'Content-Range': header('`bytes */size`: the size of the file, so a client can ask again.') },
+  429: {
+    'Retry-After': header('Seconds to wait before retrying (1).', { type: 'integer' }),
+  },
+};
+
+/** What a 200 or 206 with the bytes of a video carries. */
+const videoContent = (/** @type {string} */ contentType) => ({
+  [contentType]: {
+    schema: {
+      ...binary,
+      description: 'The stored type: video/mp4, video/quicktime, video/webm, video/x-matroska or video/ogg.',
+    },
+  },
+});
+
+const successText = {
+  200: 'OK',
+  201: 'Created',
+  204: 'Done; no body',
+  304: 'Not modified: the copy the client has is current',
+};
+
+/** What a status means, with the error codes its body can carry. */
+const describeStatus = (/** @type {string} */ status, /** @type {string[]} */ codes) => {
+  const number = Number(status);
+  if (number < 400)
+    return successText[/** @type {keyof typeof successText} */ (number)] ?? STATUS_CODES[number] ?? status;
+  if (codes.length === 0) return STATUS_CODES[number] ?? status;
+  const list = codes.map((code) => `\`${code}\``);
+  const which = list.length === 1 ? `is ${list[0]}` : `is one of ${list.join(', ')}`;
+  return `${STATUS_CODES[number]}: \`error.code\` ${which}.`;
+};
+
+/** Descriptions of the request headers the contract declares. */
+const requestHeaderText = {
+  range: 'Byte ranges: `bytes=a-b`, `bytes=a-` or `bytes=-n`; up to 16, separated by commas.',
+  'if-range': 'An ETag or a Last-Modified date. The Range applies only while it is current.',
+  'if-none-match': 'ETags the client has. 304 when one matches.',
+  'if-modified-since': 'A date. 304 when the file is not newer. Ignored when If-None-Match is sent.',
+};
+
+/** @param {unknown} value */
+const isZod = (value) => typeof (/** @type {any} */ (value)?.safeParse) === 'function';
+
+/** A response declared with `c.otherResponse` whose body is bytes, not a zod schema. */
+const isBytes = (/** @type {any} */ response) =>
+  typeof response === 'object' && response !== null && 'contentType' in response && !isZod(response.body);
+
+/** The zod schemas the contract exports by name, which become `components.schemas`. */
+const schemaNames = new Map(
+  Object.entries(contractModule)
+    .filter(([name, value]) => /^[A-Z]/.test(name) && isZod(value))
+    .map(([name, value]) => [value, name]),
+);
+
+/** The upload body has no zod schema (it is bytes); this is what it is. */
+const uploadBody = {
+  description:
+    'The file, as raw bytes with `Content-Type: video/*`, or as `multipart/form-data` with the file in the field `file` (other fields are skipped). MP4, MOV, WebM, Matroska or Ogg, recognised from the first bytes.',
+  required: true,
+  content: {
+    'video/*': { schema: binary },
+    'multipart/form-data': {
+      schema: { type: 'object', properties: { file: binary }, required: ['file'] },
+      encoding: { file: { contentType: 'video/*' } },
+    },
+  },
+};
+
+/**
+ * Builds the document; `components` is filled while the operations are mapped.
+ * @returns {Json}
+ */
+export function openApiDocument() {
+  /** @type {Record<string, Json>} */
+  const schemas = {};
+
+  /** Moves a schema into `components.schemas` under `name` and returns a reference to it. */
+  const component = (/** @type {string} */ name, /** @type {Json} */ schema) => {
+    if (name in schemas && !deepEqual(schemas[name], schema)) {
+      throw new Error(`Two different schemas are both named ${name}; give one of them another name in the contract.`);
+    }
+    schemas[name] = schema;
+    return { $ref: `#/components/schemas/${name}` };
+  };
+
+  /** @type {Json[]} */
+  const heads = [];
+
+  /** @type {(generated: any, route: any) => any} */
+  const mapOperation = (generated, route) => {
+    const where = `${route.method} ${route.path}`;
+    const { operationId, summary, tags: operationTags, parameters, requestBody, responses } = generated;
+    /** @type {Json} */
+    const operation = { operationId, summary, tags: operationTags };
+
+    const auth = route.metadata?.auth;
+    if (auth !== undefined) {
+      const security = securityByAuth[/** @type {keyof typeof securityByAuth} */ (auth)];
+      if (!security) throw new Error(`${where}: unknown metadata.auth ${JSON.stringify(auth)}`);
+      operation.security = security;
+    }
+
+    for (const parameter of parameters) {
+      if (parameter.in === 'path' && parameter.name === 'vid') parameter.description = 'Video id, a UUID.';
+      if (parameter.in === 'query' && parameter.name === 'cursor') {
+        parameter.description = 'The `next_cursor` of the previous page.';
+      }
+      const text = requestHeaderText[/** @type {keyof typeof requestHeaderText} */ (parameter.name)];
+      if (parameter.in === 'header' && text) parameter.description = text;
+    }
+    if (parameters.length > 0) operation.parameters = parameters;
+
+    const noBody =
+      route.body === undefined || (typeof route.body === 'symbol' && route.body.description === 'ContractNoBody');
+    if (requestBody) {
+      const name = schemaNames.get(route.body);
+      const media = requestBody.content[json];
+      if (name && media) media.schema = component(name, media.schema);
+      operation.requestBody = { required: true, content: requestBody.content };
+    } else if (route === contract.stream.uploadVideo) {
+      operation.requestBody = uploadBody;
+    } else if (!noBody) {
+      throw new Error(`${where}: a body without a zod schema; describe it in scripts/openapi.mjs`);
+    }
+
+    for (const [status, response] of Object.entries(route.responses)) {
+      const answer = responses[status];
+      const media = answer.content?.[json];
+      const bytes = isBytes(response);
+      answer.description = describeStatus(status, media?.schema?.properties?.error?.properties?.code?.enum ?? []);
+      if (media) {
+        const name = schemaNames.get(response) ?? (Number(status) >= 400 ? `Error${status}` : undefined);
+        if (name) media.schema = component(name, media.schema);
+      } else if (bytes) {
+        if (!/^video\//.test(response.contentType)) {
+          throw new Error(`${where}: ${status} answers ${response.contentType}; describe it in scripts/openapi.mjs`);
+        }
+        if (status === '200') answer.description = 'The whole file';
+        if (status === '206') answer.description = 'One range of the file, or several as multipart/byteranges';
+        answer.content = videoContent(response.contentType);
+        if (status === '206') {
+          answer.content['multipart/byteranges'] = {
+            schema: {
+              ...binary,
+              description: 'Several ranges, each part with its own Content-Type and Content-Range.',
+            },
+          };
+        }
+      } else if (response && typeof response === 'object' && 'contentType' in response) {
+        throw new Error(`${where}: ${status} is an otherResponse; describe it in scripts/openapi.mjs`);
+      }
+      // 200 and 206 carry the file's headers only when they carry the file; 304, 416 and 429 always do.
+      const headers = headersByStatus[/** @type {keyof typeof headersByStatus} */ (Number(status))];
+      if (headers && (bytes || !['200', '206'].includes(status))) answer.headers = headers;
+    }
+    operation.responses = responses;
+
+    // Players probe a file with HEAD before they stream it, so HEAD is described next to GET.
+    const answersBytes = Object.values(route.responses).some(isBytes);
+    if (route.method === 'GET' && answersBytes) {
+      heads.push({ path: route.path.replace(/:(\w+)/g, '{$1}'), operation: headOf(operation) });
+    }
+    return operation;
+  };
+
+  const document = generateOpenApi(
+    contract,
+    {
+      info: {
+        title: 'vodkit',
+        version: corePackage.version,
+        description,
+        license: { name: corePackage.license },
+      },
+      tags,
+    },
+    { setOperationId: 'concatenated-path', operationMapper: mapOperation },
+  );
+
+  for (const { path, operation } of heads) {
+    const item = document.paths[path];
+    // HEAD goes right after GET, so the two read together.
+    document.paths[path] = Object.fromEntries(
+      Object.entries(item).flatMap(([method, value]) =>
+        method === 'get'
+          ? [
+              [method, value],
+              ['head', operation],
+            ]
+          : [[method, value]],
+      ),
+    );
+  }
+
+  // A schema used inside another one (Video in VideoPage) is referenced there too.
+  const originals = structuredClone(schemas);
+  for (const [name, schema] of Object.entries(schemas)) schemas[name] = referToComponents(schema, originals);
+
+  return {
+    openapi: document.openapi,
+    info: document.info,
+    tags: document.tags,
+    paths: document.paths,
+    components: {
+      securitySchemes,
+      schemas: Object.fromEntries(Object.entries(schemas).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+    },
+  };
+}
+
+/** The HEAD twin of a GET operation: the same statuses and headers, no bodies. */
+function headOf(/** @type {Json} */ get) {
+  const responses = Object.fromEntries(
+    Object.entries(get.responses).map(([status, { content, ...rest }]) => [status, rest]),
+  );
+  const { operationId, summary, ...rest } = get;
+  return {
+    operationId: `${operationId}.head`,
+    summary: 'The headers GET would send, without the body',
+    description: 'The same statuses and headers as GET. Players use it to learn the size and type before they stream.',
+    ...rest,
+    responses,
+  };
+}
+
+/** Replaces, inside `schema` but not `schema` itself, each subschema equal to a component with a reference to it. */
+function referToComponents(/** @type {Json} */ schema, /** @type {Record<string, Json>} */ components) {
+  /** @type {(value: any, top: boolean) => any} */
+  const walk = (value, top) => {
+    const match = top ? undefined : Object.keys(components).find((name) => deepEqual(components[name], value));
+    if (match) return { $ref: `#/components/schemas/${match}` };
+    if (Array.isArray(value)) return value.map((item) => walk(item, false));
+    if (value && typeof value === 'object') {
+      return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, walk(item, false)]));
+    }
+    return value;
+  };
+  return walk(schema, true);
+}
+
+/** @returns {boolean} */
+function deepEqual(/** @type {unknown} */ a, /** @type {unknown} */ b) {
+  return JSON.stringify(a) === JSON.stringify(b);
+}

@@ -1,0 +1,122 @@
+import { readFileSync } from 'node:fs';
+import SwaggerParser from '@apidevtools/swagger-parser';
+import { contract, errorCodes } from '@vodkit/core/contract';
+import { describe, expect, it } from 'vitest';
+import { routes } from '../../scripts/http-reference.mjs';
+import { openApiDocument } from '../../scripts/openapi.mjs';
+
+const file = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
+
+// What `pnpm docs:generate` would write, as data: Biome may lay the JSON out differently, which does not matter.
+const fresh = JSON.parse(JSON.stringify(openApiDocument()));
+const openApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}');
+
+describe('docs/openapi.json', () => {
+  it('is what the contract generates (run `pnpm docs:generate` after changing the contract)', () => {
+    expect(JSON.parse(file('docs/openapi.json'))).toStrictEqual(fresh);
+  });
+
+  it('is a valid OpenAPI 3 document whose references all resolve', async () => {
+    // validate() checks against the official OpenAPI 3.0 schema, then resolves every $ref.
+    const api = await SwaggerParser.validate(structuredClone(fresh));
+    expect(api).toHaveProperty('openapi', expect.stringMatching(/^3\./));
+  });
+
+  it('has every route of the contract, with each of its statuses', () => {
+    const list = routes();
+    expect(list.length).toBeGreaterThan(0);
+    for (const route of list) {
+      const operation = fresh.paths[openApiPath(route.path)]?.[route.method.toLowerCase()];
+      expect(operation, `${route.method} ${route.path}`).toBeDefined();
+      expect(Object.keys(operation.responses).map(Number).sort(), `${route.method} ${route.path}`).toEqual(
+        route.statuses,
+      );
+    }
+    const operations = Object.values(fresh.paths).flatMap((item) => Object.keys(item as object));
+    expect(operations).toHaveLength(list.length + 1); // + HEAD of the stream route
+  });
+
+  it("narrows each error's code to the codes of its status", () => {
+    for (const status of [400, 401, 403, 404, 409, 413, 415, 416, 429, 500]) {
+      const codes = Object.entries(errorCodes)
+        .filter(([, entry]) => entry.status === status)
+        .map(([code]) => code);
+      expect(fresh.components.schemas[`Error${status}`].properties.error.properties.code.enum, `${status}`).toEqual(
+        codes,
+      );
+    }
+    const login = fresh.paths['/api/login'].post.responses[401];
+    expect(login.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Error401' });
+    expect(login.description).toContain('`BAD_CREDENTIALS`');
+  });
+
+  it('says which routes take a session and which the scheduler token', () => {
+    const { securitySchemes } = fresh.components;
+    expect(securitySchemes.sessionHeader).toMatchObject({ type: 'apiKey', in: 'header', name: 'X-Session-Id' });
+    expect(securitySchemes.sessionBearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(securitySchemes.schedulerToken).toMatchObject({ type: 'http', scheme: 'bearer' });
+    for (const route of routes()) {
+      const operation = fresh.paths[openApiPath(route.path)][route.method.toLowerCase()];
+      const expected =
+        route.auth === 'session'
+          ? [{ sessionHeader: [] }, { sessionBearer: [] }]
+          : route.auth === 'scheduler'
+            ? [{ schedulerToken: [] }]
+            : undefined;
+      expect(operation.security, `${route.method} ${route.path}`).toEqual(expected);
+    }
+  });
+
+  it('describes the stream route as bytes with Range headers, and its HEAD', () => {
+    const item = fresh.paths['/stream/videos/{vid}'];
+    const { responses } = item.get;
+    expect(responses[200].content['video/*'].schema).toMatchObject({ type: 'string', format: 'binary' });
+    expect(Object.keys(responses[200].headers)).toEqual(['Accept-Ranges', 'ETag', 'Last-Modified', 'Content-Length']);
+    expect(Object.keys(responses[206].content)).toEqual(['video/*', 'multipart/byteranges']);
+    expect(responses[206].headers).toHaveProperty('Content-Range');
+    expect(Object.keys(responses[304].headers)).toEqual(['Accept-Ranges', 'ETag', 'Last-Modified']);
+    expect(responses[416].headers['Content-Range'].description).toContain('bytes */size');
+    expect(responses[429].headers).toHaveProperty('Retry-After');
+    expect(item.get.parameters.map((parameter: { name: string }) => parameter.name)).toEqual([
+      'vid',
+      'range',
+      'if-range',
+      'if-none-match',
+      'if-modified-since',
+    ]);
+
+    expect(item.head.operationId).toBe('stream.streamVideo.head');
+    expect(Object.keys(item.head.responses)).toEqual(Object.keys(responses));
+    for (const answer of Object.values(item.head.responses)) expect(answer).not.toHaveProperty('content');
+    expect(item.head.responses[206].headers).toEqual(responses[206].headers);
+  });
+
+  it('describes the upload body as raw video bytes or multipart with a file field', () => {
+    const upload = fresh.paths['/upload/videos/{vid}'].post;
+    expect(upload.requestBody.required).toBe(true);
+    expect(upload.requestBody.content['video/*'].schema).toEqual({ type: 'string', format: 'binary' });
+    expect(upload.requestBody.content['multipart/form-data'].schema).toEqual({
+      type: 'object',
+      properties: { file: { type: 'string', format: 'binary' } },
+      required: ['file'],
+    });
+    expect(upload.responses[429].headers).toHaveProperty('Retry-After');
+  });
+
+  it('refers to the named schemas of the contract, nested ones included', () => {
+    const { schemas } = fresh.components;
+    expect(fresh.paths['/api/user/{user_name}/videos'].get.responses[200].content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/VideoPage',
+    });
+    expect(schemas.VideoPage.properties.videos.items).toEqual({ $ref: '#/components/schemas/Video' });
+    expect(schemas.CommentPage.properties.comments.items).toEqual({ $ref: '#/components/schemas/Comment' });
+    expect(schemas.Video.properties.status.enum).toEqual(['pending', 'ready', 'deleting']);
+  });
+
+  it('takes its version from @vodkit/core and its operation ids from the contract', () => {
+    expect(fresh.info.version).toBe(JSON.parse(file('packages/core/package.json')).version);
+    expect(fresh.paths['/api/videos/{vid}'].delete.operationId).toBe('api.deleteVideo');
+    expect(fresh.paths['/scheduler/videos/{vid}'].delete.operationId).toBe('scheduler.deleteVideo');
+    expect(Object.keys(contract)).toEqual(fresh.tags.map((tag: { name: string }) => tag.name));
+  });
+});
