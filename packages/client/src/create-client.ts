@@ -37,6 +37,11 @@ export interface Transport<Source> {
 type Args = { baseUrl: string; api: ApiFetcher };
 type Routes<R extends AppRouter> = InitClientReturn<R, Args>;
 type Contract = typeof contract;
+type UploadArgs = {
+  params: { vid: string };
+  body: Blob | { file: Blob };
+  fetchOptions?: { signal?: AbortSignal | null };
+};
 
 export type DeleteVideoNowResult = ClientInferResponses<Contract['scheduler']['deleteVideo']>;
 
@@ -64,13 +69,16 @@ const trimSlash = (url: string) => url.replace(/\/+$/, '');
 
 /**
  * Path parameters are encoded, so a value with `/`, `?` or `#` stays one segment (ts-rest inserts
- * them as they are). `.` and `..` cannot be: URLs resolve them, even encoded, to another path.
+ * them as they are). `.` and `..` cannot be: URLs resolve them, even encoded, to another path;
+ * and an empty one would drop its segment, making another route's path.
  */
 function encodeParams(params: Record<string, string>) {
   return Object.fromEntries(
     Object.entries(params).map(([key, value]) => {
       const text = String(value);
-      if (text === '.' || text === '..') throw new TypeError(`The path parameter ${key} cannot be "${text}".`);
+      if (text === '' || text === '.' || text === '..') {
+        throw new TypeError(`The path parameter ${key} cannot be "${text}".`);
+      }
       return [key, encodeURIComponent(text)];
     }),
   );
@@ -106,7 +114,7 @@ export function createClient<Source>(options: VodkitClientOptions, transport: Tr
     return exchange.settle(route, sent, {
       status: response.status,
       headers: response.headers,
-      body: await readBody(response, method),
+      body: await readBody(route, response),
     });
   };
   const routes = <R extends AppRouter>(router: R, url: string) =>
@@ -114,22 +122,32 @@ export function createClient<Source>(options: VodkitClientOptions, transport: Tr
 
   const scheduler = routes(contract.scheduler, schedulerBase);
 
+  const upload = async (vid: string, source: Source, uploadOptions: UploadOptions = {}) => {
+    const route = contract.stream.uploadVideo;
+    const headers = exchange.headers(route, {});
+    const url = `${streamBase}${pathOf(route, { vid })}`;
+    const result = await transport.upload({ url, headers, source, options: uploadOptions });
+    return exchange.settle(route, headers, result) as UploadResult;
+  };
+
+  const stream = routes(contract.stream, streamBase);
+  // ts-rest would send the file inside a FormData its fetch may not take (undici's wants its
+  // own class): the route goes through upload() instead, raw and streamed.
+  stream.uploadVideo = (({ params, body, fetchOptions }: UploadArgs) =>
+    upload(params.vid, (body instanceof Blob ? body : body.file) as Source, {
+      signal: fetchOptions?.signal ?? undefined,
+    })) as typeof stream.uploadVideo;
+
   return {
     api: routes(contract.api, baseUrl),
-    stream: routes(contract.stream, streamBase),
+    stream,
     scheduler,
     health: routes(contract.health, baseUrl),
     get sessionId() {
       return session.id;
     },
     setSessionId: (id) => session.set(id),
-    async upload(vid, source, uploadOptions = {}) {
-      const route = contract.stream.uploadVideo;
-      const headers = exchange.headers(route, {});
-      const url = `${streamBase}${pathOf(route, { vid })}`;
-      const result = await transport.upload({ url, headers, source, options: uploadOptions });
-      return exchange.settle(route, headers, result) as UploadResult;
-    },
+    upload,
     streamUrl: (vid) => `${streamBase}${pathOf(contract.stream.streamVideo, { vid })}`,
     deleteVideoNow: (vid, { token, signal } = {}) =>
       scheduler.deleteVideo({

@@ -1,4 +1,4 @@
-import type { ErrorCode } from '@vodkit/core/contract';
+import { type ErrorCode, errorCodes } from '@vodkit/core/contract';
 
 /** `UNEXPECTED_RESPONSE`: a status the contract does not list, or a body that is not vodkit's (a proxy's page). */
 export type ClientErrorCode = ErrorCode | 'UNEXPECTED_RESPONSE';
@@ -17,13 +17,24 @@ export class VodkitClientError<C extends ClientErrorCode = ClientErrorCode> exte
   /** The response body as received: the error shape, or whatever else came back. */
   readonly body: unknown;
 
+  /**
+   * The code is vodkit's when the body is vodkit's error shape with a code vodkit answers with
+   * that status (a host's 405, 408 or 431 too); anything else is `UNEXPECTED_RESPONSE`.
+   */
   constructor(status: number, body: unknown) {
     const error = errorOf(body);
-    super(error?.message ?? `Unexpected response with status ${status}.`);
+    const known = error && (errorCodes as Record<string, { status: number }>)[error.code]?.status === status;
+    super(known ? error.message : `Unexpected response with status ${status}.`);
     this.status = status;
-    this.code = (error?.code ?? 'UNEXPECTED_RESPONSE') as C;
-    this.details = error?.details;
+    this.code = (known ? error.code : 'UNEXPECTED_RESPONSE') as C;
+    this.details = known ? error.details : undefined;
     this.body = body;
+  }
+
+  /** A listed status whose body the contract does not describe (a proxy's page, a newer server's code). */
+  static unexpected(status: number, body: unknown): VodkitClientError {
+    const error = new VodkitClientError(status, undefined);
+    return Object.assign(error, { body });
   }
 }
 

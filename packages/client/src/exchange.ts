@@ -1,4 +1,4 @@
-import { type AppRoute, isZodType } from '@ts-rest/core';
+import { type AppRoute, isAppRouteOtherResponse, isZodType } from '@ts-rest/core';
 import { VodkitClientError } from './errors.js';
 import type { SessionKeeper } from './session.js';
 
@@ -45,7 +45,7 @@ export class Exchange {
     const check = result.status >= 400 || this.options.validateResponse;
     if (check && isZodType(schema)) {
       const parsed = schema.safeParse(result.body);
-      if (!parsed.success) throw new VodkitClientError(result.status, result.body);
+      if (!parsed.success) throw VodkitClientError.unexpected(result.status, result.body);
       result = { ...result, body: parsed.data };
     }
     this.options.session.observe(route, result.status, result.body, headersSent['x-session-id']);
@@ -55,15 +55,20 @@ export class Exchange {
 
 const isJson = (type: string | null) => !!type && /^application\/(.+\+)?json\b/i.test(type);
 
-/** Reads a body the way the contract describes it: JSON, nothing, or (video bytes) the stream itself. */
-export async function readBody(response: Response, method: string): Promise<unknown> {
-  if (method === 'HEAD' || response.status === 204 || response.status === 304) {
+/**
+ * Reads a body the way the route's contract describes it: nothing, the byte stream itself (the
+ * file of a video, whatever content type a proxy gave it), or JSON.
+ */
+export async function readBody(route: AppRoute, response: Response): Promise<unknown> {
+  if (response.status === 204 || response.status === 304) {
     await response.body?.cancel();
     return undefined;
   }
-  const type = response.headers.get('content-type');
-  if (type?.startsWith('video/') || type?.startsWith('multipart/byteranges')) return response.body;
-  return parseText(type, await response.text());
+  const schema = (route.responses as Record<number, Parameters<typeof isAppRouteOtherResponse>[0] | undefined>)[
+    response.status
+  ];
+  if (schema !== undefined && isAppRouteOtherResponse(schema)) return response.body;
+  return parseText(response.headers.get('content-type'), await response.text());
 }
 
 /** Parses a body received as text (XMLHttpRequest, undici.request) by its content type. */

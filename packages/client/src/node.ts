@@ -1,3 +1,6 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { createClient, type VodkitClient, type VodkitClientOptions } from './create-client.js';
 import { type NodeUploadSource, undiciUpload } from './node/upload-undici.js';
@@ -14,15 +17,19 @@ export interface NodeClientOptions extends VodkitClientOptions {
 /**
  * The Node client: undici with a keep-alive pool for every call and for uploads. With your own
  * `fetch`, every call and upload goes through it instead (uploads as a streamed fetch body).
- * Call `close()` to end the pool's connections.
+ * Call `close()` to end the pool's connections; it waits for bodies still being read, so read
+ * or cancel every `streamVideo` body first.
  */
 export function createVodkitClient(options: NodeClientOptions): VodkitClient<NodeUploadSource> {
   if (options.fetch) {
     const custom = options.fetch;
     return createClient(options, {
       fetch: custom,
-      upload: ({ source, ...request }) =>
-        fetchUpload(custom, { ...request, source: webSource(source) }, { streamBlobs: true }),
+      upload: async ({ source, options: uploadOptions, ...request }) => {
+        const web = await webSource(source, uploadOptions.size);
+        const options = { ...uploadOptions, size: web.size };
+        return fetchUpload(custom, { ...request, options, source: web.stream }, { streamBlobs: true });
+      },
       close: async () => {},
     });
   }
@@ -34,19 +41,15 @@ export function createVodkitClient(options: NodeClientOptions): VodkitClient<Nod
   });
 }
 
-function webSource(source: NodeUploadSource) {
-  if (typeof source === 'string')
-    throw new TypeError('A file path needs the default transport; pass a Blob or a stream.');
-  if (source instanceof Blob || source instanceof ReadableStream) return source;
-  const iterator = source[Symbol.asyncIterator]();
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const { done, value } = await iterator.next();
-      if (done) controller.close();
-      else controller.enqueue(value);
-    },
-    async cancel() {
-      await iterator.return?.();
-    },
-  });
+/** A Node source as a web one, for a custom fetch: a path is opened (and its size known). */
+async function webSource(
+  source: NodeUploadSource,
+  size: number | undefined,
+): Promise<{ stream: Blob | ReadableStream<Uint8Array>; size: number | undefined }> {
+  if (typeof source === 'string') {
+    const { size: fileSize } = await stat(source);
+    return { stream: Readable.toWeb(createReadStream(source)) as ReadableStream<Uint8Array>, size: fileSize };
+  }
+  if (source instanceof Blob || source instanceof ReadableStream) return { stream: source, size };
+  return { stream: Readable.toWeb(Readable.from(source, { objectMode: false })) as ReadableStream<Uint8Array>, size };
 }

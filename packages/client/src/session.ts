@@ -30,7 +30,13 @@ export class SessionKeeper {
   set(id: string | undefined): void {
     if (id === this.#id) return;
     this.#id = id;
-    this.#onChange?.(id);
+    try {
+      this.#onChange?.(id);
+    } catch (error) {
+      // The call that brought the session succeeded; a failing persistence hook (a full
+      // localStorage) must not turn it into a failure and lose the session.
+      console.error('vodkit client: onSessionChange threw', error);
+    }
   }
 
   /**
@@ -41,11 +47,13 @@ export class SessionKeeper {
     if (!this.#keep) return;
     if ((route === register && status === 201) || (route === login && status === 200)) {
       this.set((body as { session_id: string }).session_id);
-    } else if ((route === logout || route === deleteUser) && status === 204) {
-      this.set(undefined);
-    } else if (status === 401 && sent !== undefined && sent === this.#id && codeOf(body) === 'UNAUTHENTICATED') {
-      this.set(undefined);
+      return;
     }
+    // Only the kept session is forgotten: not when the call carried other credentials, nor
+    // when a newer login replaced it while the call was on its way.
+    if (sent === undefined || sent !== this.#id) return;
+    const ended = (route === logout || route === deleteUser) && status === 204;
+    if (ended || (status === 401 && codeOf(body) === 'UNAUTHENTICATED')) this.set(undefined);
   }
 }
 

@@ -1,3 +1,4 @@
+import { contract } from '@vodkit/core/contract';
 import { type RawResult, readBody } from './exchange.js';
 import { abortReason, countingStream, type UploadRequest, uploadContentType } from './upload.js';
 
@@ -19,22 +20,31 @@ export async function fetchUpload(
   const blob = source instanceof Blob ? source : undefined;
   const total = blob ? blob.size : options.size;
   const whole = blob && !streamBlobs ? blob : undefined;
-  const body =
-    whole ?? countingStream(blob ? blob.stream() : (source as ReadableStream<Uint8Array>), total, options.onProgress);
+  const counting = whole
+    ? undefined
+    : countingStream(blob ? blob.stream() : (source as ReadableStream<Uint8Array>), total, options.onProgress);
   const name = typeof File !== 'undefined' && source instanceof File ? source.name : undefined;
   const init = {
     method: 'POST',
     headers: { ...headers, 'content-type': uploadContentType(options, blob?.type, name) },
-    body,
+    body: whole ?? counting?.stream,
     ...(whole ? {} : { duplex: 'half' }),
     signal: options.signal,
   } as RequestInit;
   try {
     const response = await fetchFn(url, init);
     if (whole) options.onProgress?.({ sent: whole.size, total: whole.size });
-    return { status: response.status, headers: response.headers, body: await readBody(response, 'POST') };
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: await readBody(contract.stream.uploadVideo, response),
+    };
   } catch (error) {
     if (options.signal?.aborted) throw abortReason(options.signal);
     throw error;
+  } finally {
+    // The answer is in (or the request failed): whatever of the source is left is not needed,
+    // and a file or generator behind it must be released.
+    counting?.stop();
   }
 }

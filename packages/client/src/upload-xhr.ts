@@ -39,7 +39,12 @@ export function xhrUpload({ url, headers, source, options }: UploadRequest<Blob>
       reject(abortReason(signal));
     };
     signal?.addEventListener('abort', onAbort, { once: true });
-    xhr.send(source);
+    try {
+      xhr.send(source);
+    } catch (error) {
+      done();
+      reject(error);
+    }
   });
 }
 

@@ -62,22 +62,24 @@ export async function* pieces(chunks: AsyncIterable<Uint8Array>): AsyncGenerator
 
 /**
  * Counts bytes as the consumer pulls them, one piece at a time, so progress follows what was
- * actually sent rather than what was read ahead.
+ * actually sent rather than what was read ahead. `stop()` cancels the source: once the server
+ * has answered, the rest of it is of no use.
  */
 export function countingStream(
   source: ReadableStream<Uint8Array>,
   total: number | undefined,
   onProgress: UploadOptions['onProgress'],
-): ReadableStream<Uint8Array> {
+): { stream: ReadableStream<Uint8Array>; stop(): void } {
   const reader = source.getReader();
   let rest: Uint8Array = new Uint8Array(0);
   let sent = 0;
-  return new ReadableStream<Uint8Array>(
+  let stopped = false;
+  const stream = new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
         while (rest.byteLength === 0) {
           const { done, value } = await reader.read();
-          if (done) {
+          if (done || stopped) {
             controller.close();
             return;
           }
@@ -93,6 +95,12 @@ export function countingStream(
     },
     { highWaterMark: 0 },
   );
+  const stop = () => {
+    if (stopped) return;
+    stopped = true;
+    reader.cancel().catch(() => {});
+  };
+  return { stream, stop };
 }
 
 /** The reason an aborted signal carries, as fetch would throw it. */

@@ -53,8 +53,13 @@ eachStore('client: API routes', (kind) => {
       c.api.createComment({ params: { vid: first.id }, body: { content: '<b>not html</b>' } }),
     );
     expect(comment).toMatchObject({ video_id: first.id, author: user_name, content: '<b>not html</b>' });
-    const comments = await unwrap(c.api.listComments({ params: { vid: first.id } }));
-    expect(comments).toEqual({ comments: [comment], next_cursor: null });
+    const older = await unwrap(c.api.createComment({ params: { vid: first.id }, body: { content: 'second' } }));
+    const page1 = await unwrap(c.api.listComments({ params: { vid: first.id }, query: { limit: 1 } }));
+    expect(page1.comments).toEqual([older]);
+    const page2 = await unwrap(
+      c.api.listComments({ params: { vid: first.id }, query: { limit: 1, cursor: page1.next_cursor ?? undefined } }),
+    );
+    expect(page2).toEqual({ comments: [comment], next_cursor: null });
 
     expect((await c.api.deleteVideo({ params: { vid: first.id } })).status).toBe(204);
     const gone = await c.api.getVideo({ params: { vid: first.id } });
@@ -89,8 +94,9 @@ eachStore('client: API routes', (kind) => {
       const answer = await c.api.listVideos({ params: { user_name } });
       expect(answer).toMatchObject({ status: 400, body: { error: { details: [{ path: 'params.user_name' }] } } });
     }
-    // A URL resolves these segments (even encoded) to another path, so they never leave the client.
-    for (const user_name of ['.', '..']) {
+    // A URL resolves these segments (even encoded) to another path, and an empty one drops its
+    // segment: they never leave the client.
+    for (const user_name of ['', '.', '..']) {
       await expect(c.api.listVideos({ params: { user_name } })).rejects.toThrow(/cannot be/);
     }
   });

@@ -31,6 +31,17 @@ describe('client: browser bundle', () => {
     expect(message).toMatch(/"node:fs" is Node-only, imported by .*upload-undici\.ts/);
   });
 
+  // What an application's bundler does: `@vodkit/client` by name, through the exports map's
+  // `browser` condition, to the built files (pnpm test builds first), shared chunks included.
+  it('bundles the published package by name for the browser', async () => {
+    const code = await bundleForBrowser(
+      { contents: "export { createVodkitClient, unwrap } from '@vodkit/client';" },
+      { alias: {} },
+    );
+    expect(code).toContain('XMLHttpRequest');
+    expect(code).not.toContain('undici');
+  });
+
   it('refuses a bare built-in name too', async () => {
     const message = await failureOf(
       bundleForBrowser({ contents: "import { readFile } from 'fs'; export { readFile };" }),

@@ -1,3 +1,5 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { eventually, filesIn, mp4Bytes } from '../../../test/support/files.js';
@@ -76,7 +78,14 @@ describe('client: fetch transport', () => {
     const uploaded = await c.upload(video.id, Readable.from([mp4Bytes(5000)]));
     expect(uploaded.status).toBe(200);
     expect(urls.at(-1)).toBe(`/upload/videos/${video.id}`);
-    await expect(c.upload(video.id, '/a/path')).rejects.toThrow(/file path needs the default transport/);
+    const other = await signedIn(c);
+    const path = join(served.dataDir, `via-fetch-${other.id}.mp4`);
+    await writeFile(path, mp4Bytes(200_000));
+    const events: UploadProgress[] = [];
+    const byPath = await c.upload(other.id, path, { onProgress: (event) => events.push(event) });
+    expect(byPath).toMatchObject({ status: 200, body: { size: 200_000 } });
+    expect(events.at(-1)).toEqual({ sent: 200_000, total: 200_000 });
+    expect(urls.at(-1)).toBe(`/upload/videos/${other.id}`);
   });
 
   it('throws UNEXPECTED_RESPONSE for a status or body outside the contract', async () => {
@@ -94,6 +103,23 @@ describe('client: fetch transport', () => {
     const notOurs = proxy(404, '{"message":"not here"}', 'application/json');
     const notFound = await notOurs.api.getVideo({ params: { vid: crypto.randomUUID() } }).catch((caught) => caught);
     expect(isVodkitError(notFound, 'UNEXPECTED_RESPONSE')).toBe(true);
+  });
+
+  it("keeps vodkit's code for a status outside the route, and no one else's", async () => {
+    const answering = (status: number, body: unknown) =>
+      createBrowserClient({ baseUrl: served.url, fetch: async () => Response.json(body, { status }) });
+    const methodNotAllowed = {
+      error: { code: 'METHOD_NOT_ALLOWED', message: 'This route does not accept that method.' },
+    };
+    const ours = await answering(405, methodNotAllowed)
+      .api.getVideo({ params: { vid: crypto.randomUUID() } })
+      .catch((caught) => caught);
+    expect(ours).toMatchObject({ status: 405, code: 'METHOD_NOT_ALLOWED' });
+    const foreign = { error: { code: 'BAD_GATEWAY', message: 'upstream down' } };
+    const theirs = await answering(502, foreign)
+      .api.getVideo({ params: { vid: crypto.randomUUID() } })
+      .catch((caught) => caught);
+    expect(theirs).toMatchObject({ status: 502, code: 'UNEXPECTED_RESPONSE', body: foreign });
   });
 
   it('checks success bodies too with validateResponse', async () => {

@@ -68,6 +68,44 @@ describe('client: session handling', () => {
     expect(asOwner.status).toBe(200);
   });
 
+  it('forgets only the session it keeps', async () => {
+    const c = client();
+    const user_name = newUserName();
+    const first = await unwrap(c.api.register({ body: { user_name, pwd: PASSWORD } }));
+    const second = await unwrap(client().api.login({ body: { user_name, pwd: PASSWORD } }));
+    // Revoking another session with its own credentials leaves the kept one alone.
+    const revoked = await c.api.logout({ extraHeaders: { authorization: `Bearer ${second.session_id}` } });
+    expect(revoked.status).toBe(204);
+    expect(c.sessionId).toBe(first.session_id);
+
+    // A logout that answers after a newer login does not wipe the newer session.
+    const late = c.api.logout();
+    const third = await unwrap(c.api.login({ body: { user_name, pwd: PASSWORD } }));
+    expect((await late).status).toBe(204);
+    expect(c.sessionId).toBe(third.session_id);
+    expect((await c.api.getUser({ params: { user_name } })).status).toBe(200);
+  });
+
+  it('keeps the session when onSessionChange throws', async () => {
+    const errors: unknown[] = [];
+    const original = console.error;
+    console.error = (...args: unknown[]) => errors.push(args);
+    try {
+      const c = client({
+        onSessionChange: () => {
+          throw new Error('storage is full');
+        },
+      });
+      const user_name = newUserName();
+      const registered = await c.api.register({ body: { user_name, pwd: PASSWORD } });
+      expect(registered.status).toBe(201);
+      expect(c.sessionId).toBeDefined();
+      expect(errors).toHaveLength(1);
+    } finally {
+      console.error = original;
+    }
+  });
+
   it('sends the session only to routes that need one', async () => {
     const seen: (string | null)[] = [];
     const c = client({

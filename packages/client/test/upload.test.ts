@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -160,6 +160,59 @@ eachStore('client: upload and stream', (kind) => {
     });
   });
 
+  it('sends the contract route uploadVideo through the same streamed upload', async () => {
+    const c = client();
+    const raw = await withVideo(c);
+    const bytes = new Uint8Array(mp4Bytes(20_000));
+    const asBlob = await c.stream.uploadVideo({ params: { vid: raw.vid }, body: new Blob([bytes]) });
+    expect(asBlob).toMatchObject({ status: 200, body: { status: 'ready', size: bytes.length } });
+    const field = await withVideo(c);
+    const asField = await c.stream.uploadVideo({ params: { vid: field.vid }, body: { file: new Blob([bytes]) } });
+    expect(asField).toMatchObject({ status: 200, body: { status: 'ready', size: bytes.length } });
+  });
+
+  it('closes the file of an aborted path upload', async () => {
+    const c = client();
+    const { vid } = await withVideo(c);
+    const path = join(served.dataDir, `big-${vid}.mp4`);
+    await writeFile(path, mp4Bytes(8_000_000));
+    const openFiles = async () => (await readdir('/proc/self/fd')).length;
+    const before = await openFiles();
+    const controller = new AbortController();
+    const upload = c.upload(vid, path, {
+      signal: controller.signal,
+      onProgress: ({ sent }) => {
+        if (sent > 1_000_000) controller.abort();
+      },
+    });
+    await expect(upload).rejects.toMatchObject({ name: 'AbortError' });
+    await eventually('the file is closed', async () => (await openFiles()) <= before);
+    expect(await unwrap(c.api.getVideo({ params: { vid } }))).toMatchObject({ status: 'pending' });
+  });
+
+  it('releases a stream it was given when the upload is aborted before it starts', async () => {
+    const c = client();
+    const { vid } = await withVideo(c);
+    const source = Readable.from([mp4Bytes(1000)]);
+    await expect(c.upload(vid, source, { signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' });
+    expect(source.destroyed).toBe(true);
+  });
+
+  it('answers a refusal while a large file is still being sent', async () => {
+    const owner = client();
+    const { vid } = await withVideo(owner);
+    const path = join(served.dataDir, `refused-${vid}.mp4`);
+    await writeFile(path, mp4Bytes(6_000_000));
+    expect(await client().upload(vid, path)).toMatchObject({
+      status: 401,
+      body: { error: { code: 'UNAUTHENTICATED' } },
+    });
+    const stranger = client();
+    await withVideo(stranger);
+    expect(await stranger.upload(vid, path)).toMatchObject({ status: 403, body: { error: { code: 'FORBIDDEN' } } });
+    expect((await owner.upload(vid, path)).status).toBe(200);
+  });
+
   it('deletes a video now through the scheduler, with its token', async () => {
     const c = client();
     const { vid } = await withVideo(c);
@@ -196,6 +249,26 @@ describe('client: upload limits', () => {
     const answer = await c.upload(vid, Readable.from([mp4Bytes(300_000)]));
     expect(answer).toMatchObject({ status: 413, body: { error: { code: 'PAYLOAD_TOO_LARGE' } } });
     await eventually('no temporary file is left', async () => (await filesIn(served.dataDir)).tmp.length === 0);
+  });
+
+  it('is refused with 413 through a given fetch too, and the source is released', async () => {
+    const c = client({ fetch: (input, init) => fetch(input, init) });
+    const { vid } = await withVideo(c);
+    let cancelled = false;
+    let pulls = 0;
+    const source = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulls += 1;
+        controller.enqueue(new Uint8Array(mp4Bytes(64 * 1024)));
+      },
+      cancel() {
+        cancelled = true;
+      },
+    });
+    const answer = await c.upload(vid, source);
+    expect(answer).toMatchObject({ status: 413, body: { error: { code: 'PAYLOAD_TOO_LARGE' } } });
+    await eventually('the endless source is cancelled', () => cancelled);
+    expect(pulls).toBeLessThan(100);
   });
 
   it('answers 429 when every stream token is taken', async () => {

@@ -11,14 +11,39 @@ const toRawHeaders = (headers: Headers) => {
   return raw;
 };
 
+/** How long a connection closed on a request whose body was not read keeps reading and dropping it. */
+const LINGER_MS = 2_000;
+
+/**
+ * Node ends a "Connection: close" answer with `socket.destroySoon()`. Closing a socket while
+ * the client is still sending its body (a large upload refused with 401 or 413) makes the
+ * kernel send a reset, and the client sees a broken pipe instead of the answer. Like nginx's
+ * lingering close, this one sends FIN, keeps reading and dropping what still arrives, and
+ * closes when the client does, or after LINGER_MS.
+ */
+function lingerOnClose(res: ServerResponse) {
+  const socket = res.socket;
+  if (!socket) return;
+  socket.destroySoon = () => {
+    socket.end();
+    socket.resume();
+    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+  };
+}
+
 /**
  * Writes a web Response to a node:http response, honouring backpressure. When
  * the client goes away the body is cancelled, so its source stops producing.
  */
 export async function writeResponse(response: Response, res: ServerResponse, requestDone: boolean): Promise<void> {
   // A request body left unread would otherwise be drained before the connection
-  // could serve another request: close it instead.
-  if (!requestDone) res.shouldKeepAlive = false;
+  // could serve another request: close it instead, gently.
+  if (!requestDone) {
+    res.shouldKeepAlive = false;
+    lingerOnClose(res);
+  }
   res.writeHead(response.status, response.statusText || undefined, toRawHeaders(response.headers).flat());
   if (!response.body) {
     res.end();

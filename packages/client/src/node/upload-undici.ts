@@ -21,6 +21,21 @@ interface OpenSource {
 const iterable = (source: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>) =>
   source as AsyncIterable<Uint8Array>;
 
+/**
+ * Releases a caller's source that was not read to its end (an abort, a refused upload, a
+ * connection that failed): the upload owns it, and a file or generator behind it must not leak.
+ */
+function release(source: NodeUploadSource): void {
+  if (typeof source === 'string' || source instanceof Blob) return;
+  if (source instanceof ReadableStream) {
+    if (!source.locked) source.cancel().catch(() => {});
+  } else if ('destroy' in source && typeof source.destroy === 'function') {
+    source.destroy();
+  } else if ('return' in source && typeof source.return === 'function') {
+    Promise.resolve(source.return()).catch(() => {});
+  }
+}
+
 async function open(source: NodeUploadSource, size: number | undefined): Promise<OpenSource> {
   if (typeof source === 'string') {
     const { size: fileSize } = await stat(source);
@@ -31,21 +46,24 @@ async function open(source: NodeUploadSource, size: number | undefined): Promise
     const name = source instanceof File ? source.name : undefined;
     return { chunks: iterable(source.stream()), size: source.size, type: source.type, name, close() {} };
   }
-  return { chunks: iterable(source), size, type: undefined, name: undefined, close() {} };
+  return { chunks: iterable(source), size, type: undefined, name: undefined, close: () => release(source) };
 }
 
 /**
  * Streams the source with undici.request on the client's keep-alive pool. Bytes are counted as
  * undici pulls them, and it pulls the next chunk only once the socket took the last one, so
  * progress follows the bytes sent. A known size goes out as Content-Length: the server refuses
- * an oversized file before a byte of it is sent.
+ * an oversized file at once, without reading it, and undici stops sending when the answer comes.
  */
 export async function undiciUpload(
   dispatcher: Dispatcher,
   { url, headers, source, options }: UploadRequest<NodeUploadSource>,
 ): Promise<RawResult> {
   const { signal, onProgress } = options;
-  if (signal?.aborted) throw abortReason(signal);
+  if (signal?.aborted) {
+    release(source);
+    throw abortReason(signal);
+  }
   const file = await open(source, options.size);
   let sent = 0;
   async function* counted() {
