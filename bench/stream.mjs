@@ -1,15 +1,17 @@
-// Benchmark of the stream service on the Node host, against nginx serving the same file.
+// Benchmark of the stream service on the Node host and on the Bun host, against nginx serving the same file.
 //
 //   pnpm build && pnpm bench:stream
 //
 // In one run, on one 64 MiB file:
 //   1. starts the built CLI (`node packages/host-node/dist/cli.js --data-dir <tmp>/data`, embedded
-//      store, services api,stream) on a free port, registers a user, creates a video and uploads a
-//      generated 64 MiB MP4-looking file (4-byte size, `ftyp`, `isom`, random bytes) through
-//      POST /upload/videos/:vid; vodkit stores it at <tmp>/data/videos/<vid>;
+//      store) on a free port, registers a user, creates a video and uploads a generated 64 MiB
+//      MP4-looking file (4-byte size, `ftyp`, `isom`, random bytes) through
+//      POST /upload/videos/:vid; vodkit stores it at <tmp>/data/videos/<vid>; does the same with
+//      the Bun host (`bun packages/host-bun/dist/cli.js --data-dir <tmp>/data-bun`, Bun from the
+//      `bun` dev dependency) and the same bytes;
 //   2. starts Debian's nginx (installed with apt-get when missing and running as root) on another
 //      free loopback port with `root <tmp>/data/videos`, sendfile and tcp_nopush on, one worker;
-//   3. with wrk (or autocannon when wrk is not there), alternately on vodkit and nginx, BENCH_RUNS
+//   3. with wrk (or autocannon when wrk is not there), in turn on both hosts and nginx, BENCH_RUNS
 //      times: full-file GETs (BENCH_FULL_CONNECTIONS, default 8) and 1 MiB Range requests at random
 //      1 MiB-aligned offsets (BENCH_RANGE_CONNECTIONS, default 32), BENCH_DURATION seconds each
 //      (default 10), after a short warm-up; reports the medians;
@@ -31,13 +33,17 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { createRequire } from 'node:module';
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, post, sleep } from './lib.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = fileURLToPath(new URL('../packages/host-node/dist/cli.js', import.meta.url));
+const bunCli = fileURLToPath(new URL('../packages/host-bun/dist/cli.js', import.meta.url));
+// Bun's binary itself: node_modules/.bin/bun is a shell script that would outlive a signal.
+const bun = join(dirname(createRequire(import.meta.url).resolve('bun/package.json')), 'bin', 'bun.exe');
 const env = process.env;
 const duration = Number(env.BENCH_DURATION ?? 10);
 const runs = Number(env.BENCH_RUNS ?? 3);
@@ -48,9 +54,11 @@ const MiB = 1024 ** 2;
 const FILE_BYTES = 64 * MiB;
 const NGINX = '/usr/sbin/nginx';
 
-if (!existsSync(cli)) {
-  console.error(`bench: ${cli} is missing; run "pnpm build" first.`);
-  process.exit(1);
+for (const file of [cli, bunCli]) {
+  if (!existsSync(file)) {
+    console.error(`bench: ${file} is missing; run "pnpm build" first.`);
+    process.exit(1);
+  }
 }
 
 const log = (line) => process.stderr.write(`bench: ${line}\n`);
@@ -145,15 +153,18 @@ async function waitFor(url, proc, name) {
 // ---------------------------------------------------------------- vodkit
 
 const dataDir = join(work, 'data');
+const bunVersion = spawnSync(bun, ['--version'], { encoding: 'utf8' }).stdout.trim();
 
-async function startVodkit(extraArgs = []) {
+/** The `vodkit` CLI on Node (host 'node') or `vodkit-bun` on Bun (host 'bun'), embedded store. */
+async function startVodkit(host = 'node', dir = dataDir) {
   const port = await freePort();
   const childEnv = { ...env };
   for (const name of Object.keys(childEnv)) if (name.startsWith('VODKIT_')) delete childEnv[name];
-  const args = [cli, '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir, ...extraArgs];
-  const proc = start(process.execPath, args, { env: childEnv });
+  const [command, script] = host === 'bun' ? [bun, bunCli] : [process.execPath, cli];
+  const args = [script, '--port', String(port), '--host', '127.0.0.1', '--data-dir', dir];
+  const proc = start(command, args, { env: childEnv });
   const base = `http://127.0.0.1:${port}`;
-  await waitFor(`${base}/healthz`, proc, 'vodkit');
+  await waitFor(`${base}/healthz`, proc, `vodkit on ${host}`);
   return { ...proc, base, pid: proc.child.pid };
 }
 
@@ -333,15 +344,15 @@ const median = (values) => {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 
-/** Checks that both servers answer the same bytes for one range before measuring them. */
-async function sameRange(a, b) {
+/** Checks that every server answers the same bytes for one range before measuring them. */
+async function sameRange(urls) {
   const digest = async (url) => {
     const response = await fetch(url, { headers: { range: `bytes=${5 * MiB}-${6 * MiB - 1}` } });
     const bytes = Buffer.from(await response.arrayBuffer());
     return `${response.status} ${response.headers.get('content-range')} ${createHash('sha256').update(bytes).digest('hex')}`;
   };
-  const [x, y] = [await digest(a), await digest(b)];
-  if (x !== y) throw new Error(`vodkit and nginx disagree on a range: ${x} vs ${y}`);
+  const digests = await Promise.all(urls.map(digest));
+  if (new Set(digests).size !== 1) throw new Error(`the servers disagree on a range: ${digests.join(' vs ')}`);
 }
 
 // ---------------------------------------------------------------- the run
@@ -351,35 +362,43 @@ const fmt = (n, digits = 0) =>
 const load1 = () => loadavg()[0].toFixed(2);
 
 async function main() {
-  log(`work dir ${work}; client ${clientName}; nginx ${nginxVersion}; Node ${process.version}`);
+  log(`work dir ${work}; client ${clientName}; nginx ${nginxVersion}; Node ${process.version}; Bun ${bunVersion}`);
 
-  // 1. vodkit, and the 64 MiB file uploaded through it.
-  let vodkit = await startVodkit();
-  const { session, vid } = await seed(vodkit.base, 'bench_stream');
+  // 1. Both hosts, and the same 64 MiB file uploaded through each.
   const source = join(work, 'source.mp4');
   writeFileSync(source, Buffer.concat([mp4Header(), randomBytes(FILE_BYTES - 12)]));
-  const stored = await upload(vodkit.base, vid, session, FILE_BYTES, createReadStream(source));
-  if (stored.status !== 200)
-    throw new Error(`upload of the 64 MiB file: ${stored.status} ${JSON.stringify(stored.json)}`);
+  const hosted = async (host, dir) => {
+    const server = await startVodkit(host, dir);
+    const { session, vid } = await seed(server.base, 'bench_stream');
+    const stored = await upload(server.base, vid, session, FILE_BYTES, createReadStream(source));
+    if (stored.status !== 200)
+      throw new Error(`upload of the 64 MiB file to ${host}: ${stored.status} ${JSON.stringify(stored.json)}`);
+    const videoPath = join(dir, 'videos', vid);
+    if (statSync(videoPath).size !== FILE_BYTES) throw new Error(`${videoPath} is not ${FILE_BYTES} bytes`);
+    log(`uploaded 64 MiB to the ${host} host as ${vid} in ${stored.seconds.toFixed(2)} s`);
+    return { server, vid };
+  };
+  const onNode = await hosted('node', dataDir);
+  let vodkit = onNode.server;
+  const nodeVid = onNode.vid;
+  const onBun = await hosted('bun', join(work, 'data-bun'));
   rmSync(source);
-  const videoPath = join(dataDir, 'videos', vid);
-  if (statSync(videoPath).size !== FILE_BYTES) throw new Error(`${videoPath} is not ${FILE_BYTES} bytes`);
-  log(`uploaded 64 MiB as ${vid} in ${stored.seconds.toFixed(2)} s`);
 
-  // 2. nginx on the same file.
+  // 2. nginx on the Node host's copy.
   const nginx = await startNginx(join(dataDir, 'videos'));
   const targets = [
-    { name: 'vodkit', url: `${vodkit.base}/stream/videos/${vid}` },
-    { name: 'nginx', url: `${nginx.base}/${vid}` },
+    { name: 'node', url: `${vodkit.base}/stream/videos/${nodeVid}` },
+    { name: 'bun', url: `${onBun.server.base}/stream/videos/${onBun.vid}` },
+    { name: 'nginx', url: `${nginx.base}/${nodeVid}` },
   ];
-  await sameRange(targets[0].url, targets[1].url);
+  await sameRange(targets.map((target) => target.url));
 
   // 3. Full-file GETs and 1 MiB ranges, alternating servers, BENCH_RUNS times.
   const tests = [
     { key: 'full', connections: fullConnections, range: false },
     { key: 'range', connections: rangeConnections, range: true },
   ];
-  const results = { vodkit: { full: [], range: [] }, nginx: { full: [], range: [] } };
+  const results = Object.fromEntries(targets.map((target) => [target.name, { full: [], range: [] }]));
   for (const target of targets) {
     for (const test of tests) await load(target.url, { ...test, seconds: Math.min(3, duration) });
   }
@@ -398,9 +417,10 @@ async function main() {
   }
   await nginx.stop();
   await vodkit.stop();
+  await onBun.server.stop();
 
   // 4. A fresh vodkit, one 2 GiB upload, its RSS polled every 100 ms.
-  vodkit = await startVodkit();
+  vodkit = await startVodkit('node');
   const big = await seed(vodkit.base, 'bench_upload');
   const rss = () => {
     const status = readFileSync(`/proc/${vodkit.pid}/status`, 'utf8');
@@ -441,32 +461,32 @@ async function main() {
 
   // 5. The table.
   const m = (name, key, field) => median(results[name][key].map((r) => r[field]));
-  const anyFailed = ['vodkit', 'nginx'].flatMap((n) => tests.flatMap((t) => results[n][t.key])).some((r) => r.failed);
+  const anyFailed = targets.flatMap((t) => tests.flatMap((test) => results[t.name][test.key])).some((r) => r.failed);
   console.log(
     `\nStream benchmark — one 64 MiB file; ${clientName}; median of ${runs} runs of ${duration} s; ` +
-      `Node ${process.version}, ${nginxVersion}; ${availableParallelism()} cores ` +
+      `Node ${process.version}, Bun ${bunVersion}, ${nginxVersion}; ${availableParallelism()} cores ` +
       `(${cpus()[0]?.model.trim()}), ${Math.round(totalmem() / 2 ** 30)} GiB; load average ${load1()}\n`,
   );
-  console.log('| measure | vodkit | nginx | vodkit / nginx |');
-  console.log('|---|---:|---:|---:|');
+  console.log('| measure | vodkit on Node | vodkit on Bun | nginx | Node / nginx | Bun / nginx |');
+  console.log('|---|---:|---:|---:|---:|---:|');
   const row = (label, key, field, unit, digits = 0) => {
-    const v = m('vodkit', key, field);
-    const n = m('nginx', key, field);
-    console.log(`| ${label} | ${fmt(v, digits)} ${unit} | ${fmt(n, digits)} ${unit} | ${fmt((100 * v) / n)} % |`);
+    const [v, b, n] = ['node', 'bun', 'nginx'].map((name) => m(name, key, field));
+    const cells = [v, b, n].map((x) => `${fmt(x, digits)} ${unit}`).join(' | ');
+    console.log(`| ${label} | ${cells} | ${fmt((100 * v) / n)} % | ${fmt((100 * b) / n)} % |`);
   };
   row(`full-file GET, ${fullConnections} connections`, 'full', 'mbps', 'MB/s');
   row(`1 MiB Range GET, ${rangeConnections} connections`, 'range', 'rps', 'req/s');
   row(`1 MiB Range GET, ${rangeConnections} connections, p50 latency`, 'range', 'p50', 'ms', 1);
   row(`1 MiB Range GET, ${rangeConnections} connections, p99 latency`, 'range', 'p99', 'ms', 1);
   console.log(
-    `\n| ${fmt(uploadBytes / 2 ** 30, 2)} GiB upload (raw video/mp4) | vodkit |\n|---|---:|\n` +
+    `\n| ${fmt(uploadBytes / 2 ** 30, 2)} GiB upload (raw video/mp4) | vodkit on Node |\n|---|---:|\n` +
       `| RSS at rest before it | ${fmt(idle.rss / 1024, 1)} MiB |\n` +
       `| peak RSS during it (VmRSS every 100 ms) | ${fmt(peak / 1024, 1)} MiB |\n` +
       `| VmHWM of the process at the end | ${fmt(after.hwm / 1024, 1)} MiB |\n` +
       `| throughput | ${fmt(uploadBytes / uploaded.seconds / 1e6)} MB/s (${fmt(uploaded.seconds, 1)} s) |`,
   );
   console.log('\nPer run (MB/s for full files, requests/s for ranges):');
-  for (const name of ['vodkit', 'nginx']) {
+  for (const { name } of targets) {
     console.log(
       `- ${name}: full ${results[name].full.map((r) => fmt(r.mbps)).join(', ')}; ` +
         `range ${results[name].range.map((r) => fmt(r.rps)).join(', ')}`,

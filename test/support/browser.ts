@@ -1,20 +1,15 @@
 // Real-browser tests: headless Chromium (playwright-core, the system's Chromium), code bundled
 // for the browser platform with esbuild, and vodkit served on the page's own origin.
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { builtinModules } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createVodkit, memoryStore, silentLogger, type Vodkit, type VodkitOptions } from '@vodkit/core';
-import { busboyMultipart, fsStorage } from '@vodkit/core/node';
+import { silentLogger } from '@vodkit/core';
 import { type FetchHandler, getRequestListener } from '@vodkit/host-node';
 import { build, type Plugin } from 'esbuild';
 import { type Browser, type CDPSession, chromium, type Page } from 'playwright-core';
 import { describe, it } from 'vitest';
-import { testPasswords } from './stores.js';
 
 /** The Chromium the browser suites drive: CHROMIUM_PATH, else Debian's package. */
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -189,37 +184,4 @@ export async function servePage({ vodkit, html, scripts = {} }: PageOptions): Pr
   };
 }
 
-export interface PageVodkit {
-  vodkit: Vodkit;
-  /** The fsStorage directory (`videos/`, `tmp/`), removed on close. */
-  dataDir: string;
-  /** Closes vodkit and removes its data directory. */
-  close(): Promise<void>;
-}
-
-/**
- * vodkit with every service over a memory store and a temporary fsStorage (raw and multipart
- * uploads): what a browser test needs, with no database.
- */
-export async function memoryVodkit(options: Partial<VodkitOptions> = {}): Promise<PageVodkit> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'vodkit-browser-'));
-  const vodkit = createVodkit({
-    store: memoryStore(),
-    passwords: testPasswords(),
-    storage: await fsStorage(dataDir),
-    multipart: busboyMultipart,
-    logger: silentLogger,
-    ...options,
-  });
-  return {
-    vodkit,
-    dataDir,
-    async close() {
-      try {
-        await vodkit.close();
-      } finally {
-        await rm(dataDir, { recursive: true, force: true });
-      }
-    },
-  };
-}
+export { memoryVodkit, type PageVodkit } from './memory-vodkit.js';

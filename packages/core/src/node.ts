@@ -7,4 +7,5 @@ export { migrate } from './node/mysql/migrate.js';
 export { type Migration, migrations } from './node/mysql/migrations.js';
 export { createMysqlStore, type MysqlStoreOptions, mysqlStore } from './node/mysql/mysql-store.js';
 export { type OpenVodkitOptions, openStore, openVodkit } from './node/open-vodkit.js';
+export { type CliHost, main, runCli } from './node/run-cli.js';
 export { type ScryptParameters, scryptPasswords } from './node/scrypt-passwords.js';

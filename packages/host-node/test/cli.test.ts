@@ -1,8 +1,8 @@
 import { once } from 'node:events';
 import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
+import { useCli } from '../../../test/support/cli.js';
 import { describeMysql, freshDatabase, type TestDatabase } from '../../../test/support/mysql.js';
-import { useCli } from './support/cli.js';
 
 const { run, listening } = useCli();
 

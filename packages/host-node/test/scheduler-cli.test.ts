@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { useCli } from '../../../test/support/cli.js';
 import { describeMysql, freshDatabase, type TestDatabase } from '../../../test/support/mysql.js';
-import { useCli } from './support/cli.js';
 import { eventually } from './support/stream.js';
 
 const { run, listening, dataDir } = useCli();

@@ -1,10 +1,18 @@
-import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, expect } from 'vitest';
+import { afterAll, beforeAll } from 'vitest';
+import { multipartBody } from '../../../../test/support/files.js';
 import { startServer, type TestServer, type TestServerOptions } from '../../../../test/support/server.js';
 import type { StoreKind } from '../../../../test/support/stores.js';
 import { type Answer, exchange } from './http.js';
 
-export { eventually, filesIn, mp4Bytes, oggBytes, webmBytes } from '../../../../test/support/files.js';
+export {
+  eventually,
+  filesIn,
+  mp4Bytes,
+  multipartBody,
+  oggBytes,
+  parseByteranges,
+  webmBytes,
+} from '../../../../test/support/files.js';
 
 /** What a request answered, bytes kept as they came; `json` is the parsed body when it is JSON. */
 export interface BinaryAnswer extends Answer {
@@ -30,20 +38,6 @@ export async function fetchBytes(base: string, path: string, options: FetchBytes
     }
   }
   return { status, headers, body, bytes };
-}
-
-/** A multipart/form-data body with the given parts; a part with `filename` is a file. */
-export function multipartBody(parts: { name: string; filename?: string; type?: string; data: Uint8Array | string }[]) {
-  const boundary = `----vodkit${randomBytes(8).toString('hex')}`;
-  const chunks: Buffer[] = [];
-  for (const part of parts) {
-    const disposition = `form-data; name="${part.name}"${part.filename ? `; filename="${part.filename}"` : ''}`;
-    let head = `--${boundary}\r\nContent-Disposition: ${disposition}\r\n`;
-    if (part.type) head += `Content-Type: ${part.type}\r\n`;
-    chunks.push(Buffer.from(`${head}\r\n`), Buffer.from(part.data), Buffer.from('\r\n'));
-  }
-  chunks.push(Buffer.from(`--${boundary}--\r\n`));
-  return { body: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` };
 }
 
 /** Uploads `bytes` as a raw body of `type` (default video/mp4). */
@@ -72,39 +66,6 @@ export const uploadMultipart = (base: string, vid: string, session: string, byte
     body: form.body,
   });
 };
-
-/** The parts of a multipart/byteranges body: each part's Content-Range and bytes. */
-export function parseByteranges(contentType: string, body: Buffer) {
-  const boundary = /boundary=("?)([^";]+)\1/.exec(contentType)?.[2];
-  if (!boundary) throw new Error(`no boundary in ${contentType}`);
-  const delimiter = Buffer.from(`\r\n--${boundary}`);
-  // The first delimiter may come with or without its leading CRLF (RFC 2046 §5.1.1).
-  const text = body.subarray(0, 2).toString() === '\r\n' ? body : Buffer.concat([Buffer.from('\r\n'), body]);
-  const parts: { contentType: string | undefined; contentRange: string | undefined; bytes: Buffer }[] = [];
-  let at = text.indexOf(delimiter);
-  expect(at).toBe(0);
-  for (;;) {
-    const after = at + delimiter.length;
-    if (text.subarray(after, after + 2).toString() === '--') break;
-    const headEnd = text.indexOf('\r\n\r\n', after);
-    const head = text.subarray(after + 2, headEnd).toString('latin1');
-    const next = text.indexOf(delimiter, headEnd + 4);
-    if (next < 0) throw new Error('multipart/byteranges without its closing delimiter');
-    const headers = new Map(
-      head.split('\r\n').map((line) => {
-        const colon = line.indexOf(':');
-        return [line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim()] as const;
-      }),
-    );
-    parts.push({
-      contentType: headers.get('content-type'),
-      contentRange: headers.get('content-range'),
-      bytes: text.subarray(headEnd + 4, next),
-    });
-    at = next;
-  }
-  return parts;
-}
 
 /** The running stream server's fields, set in beforeAll; dataDir always present. */
 export type StreamServed = Omit<TestServer, 'close' | 'dataDir'> & { dataDir: string };

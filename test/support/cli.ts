@@ -6,7 +6,16 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach } from 'vitest';
 
-const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+/** Which CLI to run: a runtime and a built script. Default: `vodkit` on Node. */
+export interface CliCommand {
+  runtime: string;
+  cli: string;
+}
+
+export const nodeCli: CliCommand = {
+  runtime: process.execPath,
+  cli: fileURLToPath(new URL('../../packages/host-node/dist/cli.js', import.meta.url)),
+};
 
 export interface CliRun {
   child: ChildProcess;
@@ -16,11 +25,11 @@ export interface CliRun {
 }
 
 /**
- * Runs of the built `vodkit` CLI for one test file: each with a clean environment
+ * Runs of a built CLI (`vodkit` on Node by default) for one test file: each with a clean environment
  * (PATH and a temporary data dir) plus what the test adds; every process still
  * running after a test is killed, and the data dir removed after the file.
  */
-export function useCli() {
+export function useCli({ runtime, cli }: CliCommand = nodeCli) {
   const dataDir = mkdtempSync(join(tmpdir(), 'vodkit-cli-'));
   const children: ChildProcess[] = [];
   afterEach(() => {
@@ -30,7 +39,7 @@ export function useCli() {
 
   const run = (args: string[], env: Record<string, string> = {}): CliRun => {
     if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`pnpm build\` first (\`pnpm test\` does).`);
-    const child = spawn(process.execPath, [cli, ...args], {
+    const child = spawn(runtime, [cli, ...args], {
       env: { PATH: process.env.PATH ?? '', VODKIT_DATA_DIR: dataDir, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -1,0 +1,52 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { fileSends } from './file-sends.js';
+
+describe('fileSends', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('gives tokens back only as sends end, oldest first, never early', () => {
+    vi.useFakeTimers();
+    let pending = 0;
+    const sends = fileSends(() => pending);
+    const released: string[] = [];
+    const signal = new AbortController().signal;
+
+    // Two sends in flight, one request still in vodkit's handler.
+    sends.hold(() => released.push('a'), signal);
+    sends.hold(() => released.push('b'), signal);
+    sends.enter();
+    pending = 3;
+    vi.advanceTimersByTime(50);
+    expect(released).toEqual([]);
+
+    // One send ends: one token back.
+    pending = 2;
+    vi.advanceTimersByTime(10);
+    expect(released).toEqual(['a']);
+
+    // The handler's answer is a JSON body still being sent: counted as a send, so held on.
+    sends.leave();
+    vi.advanceTimersByTime(30);
+    expect(released).toEqual(['a']);
+
+    pending = 0;
+    vi.advanceTimersByTime(10);
+    expect(released).toEqual(['a', 'b']);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('gives a token back at once when its client goes', () => {
+    vi.useFakeTimers();
+    const sends = fileSends(() => 5);
+    const released: string[] = [];
+    const client = new AbortController();
+    sends.hold(() => released.push('gone'), client.signal);
+    sends.hold(() => released.push('stays'), new AbortController().signal);
+    client.abort();
+    expect(released).toEqual(['gone']);
+    vi.advanceTimersByTime(100);
+    expect(released).toEqual(['gone']);
+  });
+});

@@ -1,0 +1,4 @@
+import { conformance } from './suite.js';
+import { bunHost } from './targets.js';
+
+conformance('bun', bunHost);
