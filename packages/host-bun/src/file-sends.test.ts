@@ -16,7 +16,7 @@ describe('fileSends', () => {
     // Two sends in flight, one request still in vodkit's handler.
     sends.hold(() => released.push('a'), signal);
     sends.hold(() => released.push('b'), signal);
-    sends.enter();
+    const leave = sends.enter(new AbortController().signal);
     pending = 3;
     vi.advanceTimersByTime(50);
     expect(released).toEqual([]);
@@ -27,7 +27,7 @@ describe('fileSends', () => {
     expect(released).toEqual(['a']);
 
     // The handler's answer is a JSON body still being sent: counted as a send, so held on.
-    sends.leave();
+    leave();
     vi.advanceTimersByTime(30);
     expect(released).toEqual(['a']);
 
@@ -35,6 +35,28 @@ describe('fileSends', () => {
     vi.advanceTimersByTime(10);
     expect(released).toEqual(['a', 'b']);
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('stops counting a request in the handler once its client has gone, as Bun does', () => {
+    vi.useFakeTimers();
+    let pending = 2;
+    const sends = fileSends(() => pending);
+    const released: string[] = [];
+    sends.hold(() => released.push('send'), new AbortController().signal);
+    const upload = new AbortController();
+    const leave = sends.enter(upload.signal);
+    vi.advanceTimersByTime(20);
+    // The upload's client goes: Bun no longer counts it, the send is still in flight.
+    upload.abort();
+    pending = 1;
+    vi.advanceTimersByTime(50);
+    expect(released).toEqual([]);
+    leave(); // the handler finishes later: counted once only
+    vi.advanceTimersByTime(50);
+    expect(released).toEqual([]);
+    pending = 0;
+    vi.advanceTimersByTime(10);
+    expect(released).toEqual(['send']);
   });
 
   it('gives a token back at once when its client goes', () => {

@@ -11,9 +11,12 @@
  * before its send has ended, at worst a poll (10 ms) after; and at once when the client goes.
  */
 export interface FileSends {
-  /** Around vodkit's handler: requests in it are in `pendingRequests` too. */
-  enter(): void;
-  leave(): void;
+  /**
+   * A request enters vodkit's handler: it is in `pendingRequests` too, until its client goes
+   * (Bun stops counting it then). Call the returned function when the handler is done; it
+   * also runs on the request's abort, at most once.
+   */
+  enter(signal: AbortSignal): () => void;
   /** Holds `release` until the send that just started is over (or its client gone). */
   hold(release: () => void, signal: AbortSignal): void;
 }
@@ -21,19 +24,20 @@ export interface FileSends {
 const POLL_MS = 10;
 
 export function fileSends(pendingRequests: () => number): FileSends {
-  const held: (() => void)[] = [];
+  const held: { release: () => void; forget: () => void }[] = [];
   let handling = 0;
   let timer: ReturnType<typeof setInterval> | undefined;
 
-  const giveBack = (release: () => void) => {
-    const at = held.indexOf(release);
+  const giveBack = (entry: (typeof held)[number]) => {
+    const at = held.indexOf(entry);
     if (at === -1) return;
     held.splice(at, 1);
-    release();
+    entry.forget();
+    entry.release();
   };
   const check = () => {
     const inFlight = Math.max(0, pendingRequests() - handling);
-    while (held.length > inFlight) giveBack(held[0] as () => void);
+    while (held.length > inFlight) giveBack(held[0] as (typeof held)[number]);
     if (held.length === 0 && timer) {
       clearInterval(timer);
       timer = undefined;
@@ -41,16 +45,28 @@ export function fileSends(pendingRequests: () => number): FileSends {
   };
 
   return {
-    enter: () => {
+    enter(signal) {
       handling += 1;
-    },
-    leave: () => {
-      handling -= 1;
+      let left = false;
+      const leave = () => {
+        if (left) return;
+        left = true;
+        handling -= 1;
+        signal.removeEventListener('abort', leave);
+      };
+      signal.addEventListener('abort', leave, { once: true });
+      return leave;
     },
     hold(release, signal) {
-      held.push(release);
-      signal.addEventListener('abort', () => giveBack(release), { once: true });
-      timer ??= setInterval(check, POLL_MS);
+      const entry = { release, forget: () => signal.removeEventListener('abort', onAbort) };
+      const onAbort = () => giveBack(entry);
+      held.push(entry);
+      signal.addEventListener('abort', onAbort, { once: true });
+      if (!timer) {
+        timer = setInterval(check, POLL_MS);
+        // Held tokens never keep a stopped process alive; pendingRequests drains on stop anyway.
+        timer.unref?.();
+      }
     },
   };
 }

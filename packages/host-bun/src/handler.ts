@@ -13,12 +13,12 @@ export interface FetchHandler {
  * which gives the stream token back.
  */
 export async function handle(app: FetchHandler, request: Request, sends: FileSends): Promise<Response> {
-  sends.enter();
+  const leave = sends.enter(request.signal);
   let response: Response;
   try {
     response = await app.fetch(request);
   } finally {
-    sends.leave();
+    leave();
   }
   const file = fileBodyOf(response);
   const coreBody = response.body;

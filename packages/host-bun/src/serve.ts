@@ -1,4 +1,4 @@
-import { type Logger, VodkitError } from '@vodkit/core';
+import { consoleLogger, type Logger, VodkitError } from '@vodkit/core';
 import { fileSends } from './file-sends.js';
 import { type FetchHandler, handle } from './handler.js';
 
@@ -25,7 +25,7 @@ export async function serve(
   app: FetchHandler & { close(): Promise<void> },
   options: ServeOptions = {},
 ): Promise<RunningServer> {
-  const logger = options.logger;
+  const logger = options.logger ?? consoleLogger;
   const sends = fileSends(() => server.pendingRequests);
   const server: Bun.Server<undefined> = Bun.serve({
     port: options.port ?? 8000,
@@ -39,7 +39,7 @@ export async function serve(
     fetch: (request) => handle(app, request, sends),
     // vodkit answers every error itself; this is for a fault in the host.
     error(error) {
-      logger?.error('response failed', { error: error.stack ?? String(error) });
+      logger.error('response failed', { error: error.stack ?? String(error) });
       return new VodkitError('INTERNAL').toResponse();
     },
   });
@@ -47,8 +47,10 @@ export async function serve(
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${server.port}`;
 
   let closing: Promise<void> | undefined;
+  let forgetSignals = () => {};
   const close = () => {
     closing ??= (async () => {
+      forgetSignals();
       const timer = setTimeout(() => server.stop(true), options.shutdownTimeoutMs ?? 10_000);
       timer.unref();
       await server.stop();
@@ -60,7 +62,7 @@ export async function serve(
 
   if (options.handleSignals ?? true) {
     const onSignal = (signal: NodeJS.Signals) => {
-      logger?.info('stopping', { signal });
+      logger.info('stopping', { signal });
       // A second signal while stopping means "now".
       process.once(signal, () => process.exit(130));
       close().then(
@@ -70,6 +72,10 @@ export async function serve(
     };
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
+    forgetSignals = () => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+    };
   }
   return { server, url, close };
 }
