@@ -32,18 +32,24 @@ export interface CliRun {
 export function useCli({ runtime, cli }: CliCommand = nodeCli) {
   const dataDir = mkdtempSync(join(tmpdir(), 'vodkit-cli-'));
   const children: ChildProcess[] = [];
-  afterEach(() => {
-    for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  const forFile: ChildProcess[] = [];
+  const kill = (list: ChildProcess[]) => {
+    for (const child of list.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  };
+  afterEach(() => kill(children));
+  afterAll(() => {
+    kill(forFile);
+    rmSync(dataDir, { recursive: true, force: true });
   });
-  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  const run = (args: string[], env: Record<string, string> = {}): CliRun => {
+  /** Starts the CLI; it is killed after the test, or after the file with `{ forFile: true }`. */
+  const run = (args: string[], env: Record<string, string> = {}, { forFile: keep = false } = {}): CliRun => {
     if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`pnpm build\` first (\`pnpm test\` does).`);
     const child = spawn(runtime, [cli, ...args], {
       env: { PATH: process.env.PATH ?? '', VODKIT_DATA_DIR: dataDir, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    children.push(child);
+    (keep ? forFile : children).push(child);
     const result: CliRun = {
       child,
       stdout: '',

@@ -9,3 +9,4 @@ export { createMysqlStore, type MysqlStoreOptions, mysqlStore } from './node/mys
 export { type OpenVodkitOptions, openStore, openVodkit } from './node/open-vodkit.js';
 export { type CliHost, main, runCli } from './node/run-cli.js';
 export { type ScryptParameters, scryptPasswords } from './node/scrypt-passwords.js';
+export { withWebApp } from './node/web-app.js';

@@ -1,5 +1,9 @@
 #!/usr/bin/env node
+import { fileURLToPath } from 'node:url';
 import { main } from '@vodkit/core/node';
 import { serve } from './serve.js';
 
-main({ bin: 'vodkit', serve });
+// In a checkout, dist/cli.js is three levels below the repository, beside examples/web.
+const webDir = fileURLToPath(new URL('../../../examples/web/dist', import.meta.url));
+
+main({ bin: 'vodkit', serve, webDir });

@@ -195,9 +195,10 @@ describe('parseConfig', () => {
     expectRejected('--scheduler-token', [], { VODKIT_SCHEDULER_TOKEN: 'short' });
   });
 
-  it('rejects a bad --web value and the web front end this build does not have', () => {
+  it('reads --web as a switch and rejects a bad VODKIT_WEB', () => {
     expectRejected('--web', [], { VODKIT_WEB: 'maybe' });
-    expectRejected('--web', ['--web']);
+    expect(parseConfig(['--web'], {}).web).toBe(true);
+    expect(parseConfig([], { VODKIT_WEB: 'on' }).web).toBe(true);
     expect(parseConfig([], { VODKIT_WEB: 'off' }).web).toBe(false);
   });
 

@@ -126,7 +126,6 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
   };
 
   const web = bool('web', get('web') ?? false);
-  if (web) throw new ConfigError('--web: the web front end is not part of this build yet');
   const schedulerToken = text('scheduler-token');
   if (schedulerToken !== undefined && schedulerToken.length < 16) {
     throw new ConfigError('--scheduler-token must be at least 16 characters');

@@ -1,13 +1,18 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { consoleLogger, type Logger } from '../logger.js';
 import type { Vodkit } from '../vodkit.js';
 import { ConfigError, parseConfig, type VodkitConfig } from './config.js';
 import { openVodkit } from './open-vodkit.js';
+import { withWebApp } from './web-app.js';
 
 /** What a host gives the CLI: a way to serve vodkit on a port. */
 export interface CliHost {
   /** The command's name, for its help and its error lines: `vodkit`, `vodkit-bun`. */
   bin: string;
   serve(vodkit: Vodkit, options: { port: number; host: string; logger: Logger }): Promise<{ url: string }>;
+  /** The built front end `--web` serves at `/` (examples/web/dist in a checkout). */
+  webDir?: string;
 }
 
 const help = (bin: string) => `Usage: ${bin} [options]
@@ -20,6 +25,7 @@ const help = (bin: string) => `Usage: ${bin} [options]
   --stream-tokens <n>      VODKIT_STREAM_TOKENS     default 64
   --max-upload-bytes <n>   VODKIT_MAX_UPLOAD_BYTES  default 2GiB
   --scheduler-token <t>    VODKIT_SCHEDULER_TOKEN   default: random at start
+  --web                    VODKIT_WEB               serve the example web front end at / (default off)
   --help                   this text
 `;
 
@@ -52,6 +58,13 @@ export async function runCli(host: CliHost, argv: string[], env: Record<string, 
     if (!(error instanceof ConfigError)) throw error;
     return fail(error.message, 2);
   }
+  const webDir = config.web ? host.webDir : undefined;
+  if (config.web && !(webDir && existsSync(join(webDir, 'index.html')))) {
+    return fail(
+      `--web: the front end is not built${webDir ? ` in ${webDir}` : ''}: run \`pnpm --filter @vodkit/example-web build\` (\`pnpm start:web\` does)`,
+      2,
+    );
+  }
   let vodkit: Vodkit;
   try {
     vodkit = await openVodkit({
@@ -67,13 +80,18 @@ export async function runCli(host: CliHost, argv: string[], env: Record<string, 
   }
   let url: string;
   try {
-    ({ url } = await host.serve(vodkit, { port: config.port, host: config.host, logger: consoleLogger }));
+    const app = webDir ? withWebApp(vodkit, webDir) : vodkit;
+    ({ url } = await host.serve(app, { port: config.port, host: config.host, logger: consoleLogger }));
   } catch (error) {
     await vodkit.close();
     const reason = (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
     return fail(`--port: cannot listen on ${config.host}:${config.port}: ${reason}`, 1);
   }
-  consoleLogger.info(`${host.bin} listening on ${url}`, { services: config.services, store: vodkit.store.kind });
+  consoleLogger.info(`${host.bin} listening on ${url}`, {
+    services: config.services,
+    store: vodkit.store.kind,
+    ...(webDir ? { web: webDir } : {}),
+  });
   // A generated token exists nowhere else: it is shown this once, for the operator to keep.
   if (vodkit.schedulerToken && !config.schedulerToken) {
     process.stdout.write(

@@ -1,0 +1,56 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withWebApp } from './web-app.js';
+
+describe('withWebApp', () => {
+  let dir: string;
+  const calls: string[] = [];
+  const api = {
+    fetch: async (request: Request) => {
+      calls.push(`${request.method} ${new URL(request.url).pathname}`);
+      return new Response('from vodkit');
+    },
+  };
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vodkit-web-'));
+    await mkdir(join(dir, 'assets'));
+    await writeFile(join(dir, 'index.html'), '<!doctype html><title>web</title>');
+    await writeFile(join(dir, 'assets', 'app-1234.js'), 'console.log(1)');
+    await writeFile(join(tmpdir(), 'vodkit-web-secret.txt'), 'secret');
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  const get = (path: string, method = 'GET') => withWebApp(api, dir).fetch(new Request(`http://x${path}`, { method }));
+
+  it('serves the page at / and hashed assets cached for good', async () => {
+    const page = await get('/');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(page.headers.get('cache-control')).toBe('no-cache');
+    expect(await page.text()).toContain('<title>web</title>');
+    const asset = await get('/assets/app-1234.js');
+    expect(asset.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(asset.headers.get('cache-control')).toContain('immutable');
+    const head = await get('/', 'HEAD');
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe('');
+  });
+
+  it("leaves vodkit's paths and other methods to vodkit", async () => {
+    for (const path of ['/api/videos/x', '/stream/videos/x', '/upload/videos/x', '/scheduler/videos/x', '/healthz']) {
+      expect(await (await get(path)).text()).toBe('from vodkit');
+    }
+    expect(await (await get('/', 'POST')).text()).toBe('from vodkit');
+    expect(calls).toHaveLength(6);
+  });
+
+  it('answers 404 outside the directory and for missing files, 400 for a bad escape', async () => {
+    expect((await get('/nope.js')).status).toBe(404);
+    expect((await get('/%2e%2e/vodkit-web-secret.txt')).status).toBe(404);
+    expect((await get('/..%2fvodkit-web-secret.txt')).status).toBe(404);
+    expect((await get('/%E0%A4%A')).status).toBe(400);
+  });
+});

@@ -1,0 +1,67 @@
+import { readFile } from 'node:fs/promises';
+import { extname, join, resolve, sep } from 'node:path';
+import { VodkitError } from '../errors/vodkit-error.js';
+
+/** vodkit's own paths: everything else on the origin may be the front end's. */
+const VODKIT_PATH = /^\/(api|stream|upload|scheduler)(\/|$)|^\/healthz$/;
+
+const types: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.woff2': 'font/woff2',
+};
+
+interface App {
+  fetch(request: Request): Promise<Response>;
+}
+
+/**
+ * vodkit with a built front end (a directory of static files, e.g. examples/web/dist) on the
+ * same origin, so the page needs no CORS: GET and HEAD of any path that is not vodkit's answer
+ * the file under `dir` (`/` is index.html). Vite names assets by their content hash, so they
+ * are cached for good; the page itself is revalidated each time.
+ */
+export function withWebApp<T extends App>(app: T, dir: string): T {
+  const root = resolve(dir);
+  const serveFile = async (request: Request): Promise<Response> => {
+    const path = decodeURIComponent(new URL(request.url).pathname);
+    const file = resolve(join(root, path === '/' ? 'index.html' : path));
+    if (file !== root && !file.startsWith(root + sep)) throw new VodkitError('NOT_FOUND');
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(file);
+    } catch {
+      throw new VodkitError('NOT_FOUND');
+    }
+    const immutable = path.startsWith('/assets/');
+    return new Response(request.method === 'HEAD' ? null : new Uint8Array(bytes), {
+      headers: {
+        'content-type': types[extname(file)] ?? 'application/octet-stream',
+        'content-length': String(bytes.byteLength),
+        'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+        'x-content-type-options': 'nosniff',
+      },
+    });
+  };
+  const fetch = async (request: Request) => {
+    const { pathname } = new URL(request.url);
+    if (VODKIT_PATH.test(pathname) || (request.method !== 'GET' && request.method !== 'HEAD')) {
+      return app.fetch(request);
+    }
+    try {
+      return await serveFile(request);
+    } catch (error) {
+      if (error instanceof VodkitError) return error.toResponse();
+      return new VodkitError('VALIDATION', {
+        details: [{ path: 'path', message: 'is not a valid path' }],
+      }).toResponse();
+    }
+  };
+  return Object.assign(Object.create(app) as T, { fetch });
+}
