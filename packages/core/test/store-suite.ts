@@ -655,9 +655,10 @@ export function storeSuite(kind: StoreKind): void {
         { videoId: orderedId(2), attempts: 1, nextAttemptAt: at(100), dead: true, lastError: 'gave up' },
       ]);
       expect(await store.deletions.counts()).toEqual({ queued: 1, dead: 2, deadIds: [orderedId(1), orderedId(2)] });
-      // Enqueueing a dead id again does not revive it.
+      // Enqueueing a dead id again (the scheduler route) gives it a fresh start; the other stays dead.
       await store.deletions.enqueue(orderedId(1), at(200));
-      expect(await store.deletions.claim('d', at(100 * LEASE), LEASE, 10)).toEqual([]);
+      expect(await store.deletions.counts()).toEqual({ queued: 2, dead: 1, deadIds: [orderedId(2)] });
+      expect(await store.deletions.claim('d', at(200), LEASE, 10)).toEqual([{ videoId: orderedId(1), attempts: 0 }]);
     });
 
     it('release gives back every lease of one owner and no other', async () => {

@@ -193,6 +193,9 @@ export function memoryStore(): Store {
       async enqueue(videoId, now) {
         open();
         queueDeletion(videoId, now);
+        const row = deletions.get(videoId);
+        // Asked again by an operator: a deletion given up on gets a fresh start.
+        if (row?.dead) Object.assign(row, { dead: false, attempts: 0, nextAttemptAt: new Date(now), lastError: null });
       },
       async claim(owner, now, leaseMs, limit) {
         open();

@@ -127,7 +127,7 @@ export interface DeletionClaim {
 export interface DeletionQueue {
   /** Queued deletions, the soonest due first (dead ones included). */
   list(limit: number): Promise<DeletionRecord[]>;
-  /** Marks the video `deleting` (if it exists and is not already) and queues it, in one transaction; idempotent; queues the id even when no video row exists (its file may still be on disk). */
+  /** Marks the video `deleting` (if it exists and is not already) and queues it, in one transaction; idempotent; queues the id even when no video row exists (its file may still be on disk); a dead row starts again (attempts 0, due now). */
   enqueue(videoId: string, now: Date): Promise<void>;
   /** Leases up to `limit` due rows to `owner` until now+leaseMs: next_attempt_at <= now, not dead, and no live lease (claimed_until null or <= now). On MySQL with SELECT … FOR UPDATE SKIP LOCKED inside a transaction, so several processes never get the same row at once. Ordered by next_attempt_at, video_id. */
   claim(owner: string, now: Date, leaseMs: number, limit: number): Promise<DeletionClaim[]>;

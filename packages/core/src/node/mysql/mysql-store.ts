@@ -159,6 +159,13 @@ async function queueVideo(conn: PoolConnection, videoId: string, now: Date, alwa
       [videoId, now],
     );
   }
+  if (always) {
+    // Asked again by an operator: a deletion given up on gets a fresh start.
+    await conn.execute(
+      'UPDATE video_del_rec SET dead = 0, attempts = 0, next_attempt_at = ?, last_error = NULL WHERE video_id = ? AND dead = 1',
+      [now, videoId],
+    );
+  }
   return marked;
 }
 
