@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { bunBinary } from '../../../test/support/bun.js';
 import { useCli } from '../../../test/support/cli.js';
-import { mp4Bytes } from '../../../test/support/files.js';
+import { eventually, mp4Bytes } from '../../../test/support/files.js';
 
 const { run, listening } = useCli({
   runtime: bunBinary,
@@ -44,7 +44,9 @@ describe('vodkit-bun CLI', () => {
   it('serves, shows a generated scheduler token once, and stops on SIGTERM with uploads of more than 128 MiB allowed', async () => {
     const started = run(['--port', '0'], { VODKIT_MAX_UPLOAD_BYTES: String(200 * 1024 ** 2) });
     const url = await listening(started);
-    expect(started.stdout).toMatch(/scheduler token \(generated at start; pass --scheduler-token to fix it\): \S{20,}/);
+    // The token line follows the "listening" line; it may arrive a moment later.
+    const tokenLine = /scheduler token \(generated at start; pass --scheduler-token to fix it\): \S{20,}/;
+    await eventually('the generated token is printed', () => tokenLine.test(started.stdout));
     const health = await fetch(`${url}/healthz`);
     expect(await health.json()).toMatchObject({ status: 'ok', services: ['api', 'stream', 'scheduler'] });
 
