@@ -24,13 +24,13 @@ export class Exchange {
   constructor(readonly options: ExchangeOptions) {}
 
   /** The route's credentials added to the caller's headers; the caller's own win. */
-  headers(route: AppRoute, headers: Record<string, string>, schedulerToken?: string): Record<string, string> {
+  headers(route: AppRoute, headers: Record<string, string>): Record<string, string> {
     const out = { ...headers };
     const auth = authOf(route);
     const { session } = this.options;
     if (auth === 'session' && session.id && !out['x-session-id'] && !out.authorization)
       out['x-session-id'] = session.id;
-    const token = schedulerToken ?? this.options.schedulerToken;
+    const token = this.options.schedulerToken;
     if (auth === 'scheduler' && token && !out.authorization) out.authorization = `Bearer ${token}`;
     return out;
   }

@@ -1,9 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
+import { contract } from '../contract/index.js';
 import { VodkitError } from '../errors/vodkit-error.js';
+import { flattenContract } from '../http/router.js';
 
-/** vodkit's own paths: everything else on the origin may be the front end's. */
-const VODKIT_PATH = /^\/(api|stream|upload|scheduler)(\/|$)|^\/healthz$/;
+/** The first path segments of vodkit's routes, read from the contract: everything else on the origin may be the front end's. */
+const vodkitSegments = new Set(flattenContract(contract).map(({ route }) => route.path.split('/')[1]));
+const isVodkitPath = (pathname: string) => vodkitSegments.has(pathname.split('/')[1] ?? '');
 
 const types: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -51,7 +54,7 @@ export function withWebApp<T extends App>(app: T, dir: string): T {
   };
   const fetch = async (request: Request) => {
     const { pathname } = new URL(request.url);
-    if (VODKIT_PATH.test(pathname) || (request.method !== 'GET' && request.method !== 'HEAD')) {
+    if (isVodkitPath(pathname) || (request.method !== 'GET' && request.method !== 'HEAD')) {
       return app.fetch(request);
     }
     try {
