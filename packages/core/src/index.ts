@@ -3,6 +3,7 @@ export type { Contract } from './contract/index.js';
 export { apiContract, contract, healthContract } from './contract/index.js';
 export { type ErrorCode, errorCodes } from './errors/codes.js';
 export { type ErrorDetail, isVodkitError, VodkitError } from './errors/vodkit-error.js';
+export { type ConnectionInfo, checkRequestTarget } from './http/request-target.js';
 export { consoleLogger, type Logger, silentLogger } from './logger.js';
 export {
   createDeletionRunner,

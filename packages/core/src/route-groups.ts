@@ -54,7 +54,7 @@ export function servedRoutes(
     if (!upload) throw new Error('The stream service needs a video storage (the `storage` option).');
     groups.push(
       group('stream', streamContract, {
-        streamVideo: streamHandler(deps.store, upload.storage),
+        streamVideo: streamHandler(deps.store, upload.storage, upload.idleTimeoutMs),
         uploadVideo: uploadHandler(deps, upload),
       }),
     );

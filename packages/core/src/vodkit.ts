@@ -1,10 +1,14 @@
+import { type AbuseLimits, createAbuseLimits } from './auth/abuse-limits.js';
 import type { PasswordHasher } from './auth/password-hasher.js';
 import { newSessionToken } from './auth/session-token.js';
 import { createSessions } from './auth/sessions.js';
 import { creationClock } from './clock.js';
-import { VodkitError } from './errors/vodkit-error.js';
+import { defaults } from './defaults.js';
+import { isVodkitError, VodkitError } from './errors/vodkit-error.js';
 import type { HandlerDeps } from './handlers/types.js';
+import { clientAddress, trustedSet } from './http/client-address.js';
 import { dispatch } from './http/dispatch.js';
+import { type ConnectionInfo, checkRequestTarget, requestUrl } from './http/request-target.js';
 import { createMatcher } from './http/router.js';
 import { consoleLogger, type Logger } from './logger.js';
 import { type ServedRoute, servedRoutes } from './route-groups.js';
@@ -27,14 +31,30 @@ export interface VodkitOptions {
   services?: readonly ServiceName[];
   /** Streams and uploads served at once; the next one is 429. Default 64. */
   streamTokens?: number;
+  /** Stream tokens one client address may hold at once. Default 16. */
+  streamTokensPerClient?: number;
   /** Largest upload in bytes. Default 2 GiB. */
   maxUploadBytes?: number;
+  /**
+   * A stream send or an upload body that moves no bytes for this long ends and gives its
+   * token back (a client that stopped reading or sending). Default 60 s.
+   */
+  streamIdleTimeoutMs?: number;
   /** Bearer token of the scheduler route. Default: random, readable as `vodkit.schedulerToken`. */
   schedulerToken?: string;
   /** Tuning of the deletion runner the scheduler service starts (interval, batch, concurrency, lease, retries). */
   scheduler?: Omit<DeletionRunnerOptions, 'queue' | 'storage' | 'clock' | 'logger'>;
   /** Idle lifetime of a session; each use slides it. Default 24 hours. */
   sessionTtlMs?: number;
+  /** Live sessions per user; a login beyond it revokes the ones expiring soonest. Default 20. */
+  sessionsPerUser?: number;
+  /** Failed password checks per account and per address, comments per user; `null` lifts one. */
+  limits?: Partial<AbuseLimits>;
+  /**
+   * Addresses of proxies in front of vodkit: a request from one of them is counted against
+   * the client its `X-Forwarded-For` names. Default none: the peer address counts.
+   */
+  trustedProxies?: readonly string[];
   /** Prefix of every `stream_url`, for a stream service on another origin. Default: same origin. */
   streamBaseUrl?: string;
   /** Milliseconds since the epoch. Default `Date.now`. */
@@ -43,8 +63,11 @@ export interface VodkitOptions {
 }
 
 export interface Vodkit {
-  /** Serves every route of the enabled services. Never rejects: failures are error responses. */
-  fetch(request: Request): Promise<Response>;
+  /**
+   * Serves every route of the enabled services. Never rejects: failures are error responses.
+   * Hosts pass what they know of the connection in `info` (the peer address, the raw target).
+   */
+  fetch(request: Request, info?: ConnectionInfo): Promise<Response>;
   /** Stops serving (503 from then on) and closes the store. */
   close(): Promise<void>;
   readonly services: readonly ServiceName[];
@@ -57,14 +80,19 @@ export interface Vodkit {
   readonly runner: DeletionRunner | undefined;
 }
 
-const DAY_MS = 24 * 60 * 60 * 1000;
+/** How often expired sessions and ended rate windows are swept from the store. */
+const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
 
 export function createVodkit(options: VodkitOptions): Vodkit {
   const { store, passwords, storage } = options;
   const services = options.services ?? (storage ? ['api', 'stream', 'scheduler'] : ['api']);
   const clock = options.clock ?? Date.now;
   const logger = options.logger ?? consoleLogger;
-  const tokens = createTokenBucket(options.streamTokens ?? 64);
+  const tokens = createTokenBucket(
+    options.streamTokens ?? defaults.streamTokens,
+    options.streamTokensPerClient ?? defaults.streamTokensPerClient,
+  );
+  const trusted = trustedSet(options.trustedProxies);
   const scheduling = services.includes('scheduler');
   if (scheduling && !storage) throw new Error('The scheduler service needs a video storage (the `storage` option).');
   const runner =
@@ -72,34 +100,82 @@ export function createVodkit(options: VodkitOptions): Vodkit {
       ? createDeletionRunner({ ...options.scheduler, queue: store.deletions, storage, clock, logger })
       : undefined;
   const schedulerToken = scheduling ? (options.schedulerToken ?? newSessionToken()) : undefined;
+  const wallClock = () => new Date(clock());
   const deps: HandlerDeps = {
     store,
     passwords,
-    sessions: createSessions({ store, now: () => new Date(clock()), ttlMs: options.sessionTtlMs ?? DAY_MS }),
+    sessions: createSessions({ store, now: wallClock, ttlMs: options.sessionTtlMs ?? defaults.sessionTtlMs }),
     now: creationClock(clock),
     newId: () => crypto.randomUUID(),
     streamBaseUrl: options.streamBaseUrl?.replace(/\/+$/, '') ?? '',
     deletionsQueued: () => runner?.wake(),
+    abuse: createAbuseLimits(
+      store,
+      {
+        passwordFailuresPerAccount: defaults.passwordFailuresPerAccount,
+        passwordFailuresPerClient: defaults.passwordFailuresPerClient,
+        commentsPerUser: defaults.commentsPerUser,
+        ...options.limits,
+      },
+      wallClock,
+    ),
+    sessionsPerUser: options.sessionsPerUser ?? defaults.sessionsPerUser,
   };
   const upload = storage && {
     storage,
     multipart: options.multipart,
-    maxUploadBytes: options.maxUploadBytes ?? 2 * 1024 ** 3,
+    maxUploadBytes: options.maxUploadBytes ?? defaults.maxUploadBytes,
+    idleTimeoutMs: options.streamIdleTimeoutMs ?? defaults.streamIdleTimeoutMs,
   };
   const match = createMatcher(servedRoutes(services, deps, { upload, schedulerToken }));
   runner?.start();
+  const sweeper = services.includes('api') ? startSweeper(store, wallClock, logger, SWEEP_INTERVAL_MS) : undefined;
   let closed = false;
+  /** Requests still in a handler: close() lets them finish (an upload removes its temp file). */
+  const inFlight = new Set<Promise<unknown>>();
 
   /** Stream and upload requests hold a token until their response is over. */
-  const serve = async (route: ServedRoute, params: Record<string, string>, request: Request, url: URL) => {
-    if (route.service !== 'stream') return dispatch({ route, params }, request, url, route.handler);
-    const release = tokens.take();
-    if (!release) throw new VodkitError('TOO_MANY_REQUESTS', { headers: { 'retry-after': '1' } });
+  const serve = async (
+    route: ServedRoute,
+    params: Record<string, string>,
+    request: Request,
+    url: URL,
+    client: string,
+  ) => {
+    if (route.service !== 'stream') return dispatch({ route, params }, request, url, client, route.handler);
+    const release = tokens.take(client);
+    if (!release) {
+      throw new VodkitError('TOO_MANY_REQUESTS', {
+        message: 'Too many streams and uploads at once; retry shortly.',
+        headers: { 'retry-after': '1' },
+      });
+    }
     try {
-      return holdUntilDone(await dispatch({ route, params }, request, url, route.handler), release);
+      return holdUntilDone(await dispatch({ route, params }, request, url, client, route.handler), release);
     } catch (error) {
       release();
       throw error;
+    }
+  };
+
+  const answer = async (request: Request, info: ConnectionInfo | undefined) => {
+    try {
+      if (closed) throw new VodkitError('UNAVAILABLE', { message: 'This vodkit instance is shutting down.' });
+      if (info?.target !== undefined) checkRequestTarget(info.target);
+      const url = requestUrl(request);
+      const found = match(request.method, url.pathname);
+      const client = clientAddress(info?.remoteAddress, request.headers.get('x-forwarded-for'), trusted);
+      return await serve(found.route, found.params, request, url, client);
+    } catch (error) {
+      if (isVodkitError(error)) return error.toResponse();
+      // The client went away: whatever failed after that is not a fault to log, and nobody reads the answer.
+      if (request.signal.aborted) return new VodkitError('CLIENT_CLOSED_REQUEST').toResponse();
+      logger.error('request failed', {
+        method: request.method,
+        url: request.url,
+        error: error instanceof Error ? error.stack : String(error),
+      });
+      return new VodkitError('INTERNAL').toResponse();
     }
   };
 
@@ -109,30 +185,36 @@ export function createVodkit(options: VodkitOptions): Vodkit {
     tokens,
     schedulerToken,
     runner,
-    async fetch(request) {
-      try {
-        if (closed) throw new VodkitError('UNAVAILABLE', { message: 'This vodkit instance is shutting down.' });
-        const url = new URL(request.url);
-        const found = match(request.method, url.pathname);
-        return await serve(found.route, found.params, request, url);
-      } catch (error) {
-        if (error instanceof VodkitError) return error.toResponse();
-        // The client went away: whatever failed after that is not a fault to log, and nobody reads the answer.
-        if (request.signal.aborted) return new VodkitError('CLIENT_CLOSED_REQUEST').toResponse();
-        logger.error('request failed', {
-          method: request.method,
-          url: request.url,
-          error: error instanceof Error ? error.stack : String(error),
-        });
-        return new VodkitError('INTERNAL').toResponse();
-      }
+    fetch(request, info) {
+      const answering = answer(request, info);
+      inFlight.add(answering);
+      void answering.finally(() => inFlight.delete(answering));
+      return answering;
     },
     async close() {
       if (closed) return;
       closed = true;
+      sweeper?.stop();
+      // Handlers still running (their clients cut by the host's stop) finish their cleanup first.
+      await Promise.allSettled([...inFlight]);
       // Deletions in flight finish and unstarted claims go back before the store closes.
       await runner?.stop();
       await store.close();
     },
   };
+}
+
+/** Sweeps expired sessions and ended rate windows now and then; a failed sweep is logged and tried again later. */
+function startSweeper(store: Store, now: () => Date, logger: Logger, everyMs: number) {
+  const sweep = () => {
+    const at = now();
+    Promise.all([store.sessions.sweep(at), store.limits.sweep(at)]).catch((error: unknown) =>
+      logger.error('sweep failed', { error: error instanceof Error ? error.message : String(error) }),
+    );
+  };
+  sweep();
+  const timer = setInterval(sweep, everyMs);
+  // A sweep never keeps a process alive on its own.
+  (timer as { unref?: () => void }).unref?.();
+  return { stop: () => clearInterval(timer) };
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readBytes } from '../../../test/support/streams.js';
@@ -257,18 +257,67 @@ describe('fsStorage', () => {
   });
 
   it('removes temporary files of dead processes at open, and keeps those of live ones', async () => {
+    const host = hostname().replace(/[^A-Za-z0-9-]/g, '-');
     const dead = deadPid();
     const crashed = `${dead}.abc.part`;
-    const ours = `${process.pid}.def0123.part`;
-    const parents = `${process.ppid}.0ff1ce.part`;
+    const crashedTagged = `${host}.${dead}.0123456789abcdef.abc.part`;
+    // A process that died with the pid this one has now (PID 1 in a container, restarted).
+    const samePidBefore = `${process.pid}.def0123.part`;
+    const samePidTagged = `${host}.${process.pid}.fedcba9876543210.def0123.part`;
+    const parents = `${host}.${process.ppid}.0123456789abcdef.0ff1ce.part`;
+    const parentsUntagged = `${process.ppid}.0ff1ce.part`;
+    // Another host's upload (a container sharing the volume): its pids mean nothing here.
+    const otherHost = `other-host.${dead}.0123456789abcdef.abc.part`;
     const other = 'notes.txt';
-    for (const name of [crashed, ours, parents, other]) await writeFile(join(tmpDir(), name), 'partial');
+    const names = [crashed, crashedTagged, samePidBefore, samePidTagged, parents, parentsUntagged, otherHost, other];
+    for (const name of names) await writeFile(join(tmpDir(), name), 'partial');
     const kept = await storage.put(randomUUID(), body(data(10)).stream, never());
     expect(kept.kind).toBe('stored');
 
     const reopened = await fsStorage(dataDir);
-    expect((await readdir(tmpDir())).sort()).toEqual([ours, parents, other].sort());
+    expect((await readdir(tmpDir())).sort()).toEqual([parents, parentsUntagged, otherHost, other].sort());
     // Stored videos are not touched by the sweep.
     expect(await readdir(reopened.videosDir)).toHaveLength(1);
+  });
+
+  it('keeps the temporary file of an upload in flight in this process when another storage opens the directory', async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let sent = false;
+    const slow = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (sent) {
+          await gate;
+          controller.close();
+          return;
+        }
+        sent = true;
+        controller.enqueue(data(1000));
+      },
+    });
+    const put = storage.put(randomUUID(), slow, never());
+    while ((await readdir(tmpDir())).length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await fsStorage(dataDir);
+    expect(await readdir(tmpDir())).toHaveLength(1);
+    release();
+    expect((await put).kind).toBe('stored');
+    expect(await readdir(tmpDir())).toEqual([]);
+  });
+
+  it('answers 507 INSUFFICIENT_STORAGE when the disk is full, and leaves nothing behind', async () => {
+    if (!existsSync('/dev/full')) return;
+    // The temp directory as a link to /dev/full would not do: every write to a file there fails with ENOSPC.
+    const full = await fsStorage(dataDir);
+    const id = randomUUID();
+    const failing = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.error(Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }));
+      },
+    });
+    await expect(full.put(id, failing, never())).rejects.toMatchObject({ code: 'INSUFFICIENT_STORAGE', status: 507 });
+    expect(await readdir(tmpDir())).toEqual([]);
+    expect(await full.stat(id)).toBeUndefined();
   });
 });

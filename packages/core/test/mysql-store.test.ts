@@ -137,7 +137,8 @@ describeMysql('mysql store: migrations, persistence and indexes', (serverUrl) =>
       at(5),
     ]);
 
-    expect(await migrate(conn)).toEqual([2]);
+    const upToTwo = migrations.filter((migration) => migration.version <= 2);
+    expect(await migrate(conn, upToTwo)).toEqual([2]);
     const columns = async () => query('SHOW COLUMNS FROM video_del_rec');
     const indexes = async () => query('SHOW INDEX FROM video_del_rec');
     expect((await columns()).map((column) => column.Field)).toContain('dead');
@@ -145,7 +146,7 @@ describeMysql('mysql store: migrations, persistence and indexes', (serverUrl) =>
 
     // Every statement is safe to run again (as after a crash half way through the migration).
     for (const statement of second.statements) await conn.query(statement);
-    expect(await migrate(conn)).toEqual([]);
+    expect(await migrate(conn, upToTwo)).toEqual([]);
     expect({ columns: await columns(), indexes: await indexes() }).toEqual(schema);
     expect(await query('SELECT version FROM vodkit_migrations ORDER BY version')).toEqual([
       { version: 1 },
@@ -246,5 +247,35 @@ describeMysql('mysql store: migrations, persistence and indexes', (serverUrl) =>
     ];
     const missing = lookups.filter(([table, columns, unique]) => !served(table, columns, unique));
     expect(missing.map(([table, columns, , why]) => `${table}(${columns.join(', ')}) for ${why}`)).toEqual([]);
+  });
+
+  it('applies migration 3 over names that already differ only in case, and again after a crash half way', async () => {
+    const conn = pool();
+    expect(
+      await migrate(
+        conn,
+        migrations.filter((migration) => migration.version <= 2),
+      ),
+    ).toEqual([1, 2]);
+    const lower = newUser('alice');
+    const upper = newUser('Alice');
+    for (const user of [lower, upper]) {
+      await query('INSERT INTO users (id, user_name, password_hash, created_at) VALUES (?, ?, ?, ?)', [
+        user.id,
+        user.userName,
+        user.passwordHash,
+        user.createdAt,
+      ]);
+    }
+    expect(await migrate(conn)).toEqual([3]);
+    // As if the process died after the statements and before recording the version.
+    await query('DELETE FROM vodkit_migrations WHERE version = 3');
+    expect(await migrate(conn)).toEqual([3]);
+
+    const store = await open();
+    expect((await store.users.findByName('alice'))?.id).toBe(lower.id);
+    expect((await store.users.findByName('Alice'))?.id).toBe(upper.id);
+    const third = newUser('ALICE');
+    expect(await store.users.create(third, newSession(third.id, at(1000)))).toBe('exists');
   });
 });

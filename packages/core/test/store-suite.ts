@@ -72,13 +72,23 @@ export function storeSuite(kind: StoreKind): void {
       expect(await store.sessions.findActive(second.idHash, at(0))).toBeUndefined();
     });
 
-    it('treats user names as case-sensitive', async () => {
+    it('refuses a name that differs from a taken one only in case, and finds names exactly', async () => {
       const lower = await addUser('alice');
-      const upper = await addUser('Alice');
-      expect(lower.id).not.toBe(upper.id);
+      for (const lookalike of ['Alice', 'ALICE', 'aLiCe']) {
+        const user = newUser(lookalike);
+        const session = newSession(user.id, at(HOUR));
+        expect(await store.users.create(user, session)).toBe('exists');
+        expect(await store.sessions.findActive(session.idHash, at(0))).toBeUndefined();
+      }
       expect((await store.users.findByName('alice'))?.id).toBe(lower.id);
-      expect((await store.users.findByName('Alice'))?.id).toBe(upper.id);
-      expect(await store.users.findByName('ALICE')).toBeUndefined();
+      expect(await store.users.findByName('Alice')).toBeUndefined();
+    });
+
+    it('frees the name, in every case, once its user is deleted', async () => {
+      const alice = await addUser('alice');
+      await store.users.delete(alice.id, at(1));
+      const again = await addUser('ALICE');
+      expect((await store.users.findByName('ALICE'))?.id).toBe(again.id);
     });
 
     it('lets exactly one of 30 concurrent registrations of one name win', async () => {
@@ -106,7 +116,7 @@ export function storeSuite(kind: StoreKind): void {
       const alice = await addUser('alice');
       const bob = await addUser('bob');
       const aliceSecondSession = newSession(alice.id, at(2 * HOUR));
-      await store.sessions.create(aliceSecondSession, at(0));
+      await store.sessions.create(aliceSecondSession, at(0), 100);
 
       const pending = await addVideo(alice.id, at(1));
       const ready = await addVideo(alice.id, at(2), { status: 'ready', size: 1234, contentType: 'video/mp4' });
@@ -171,7 +181,7 @@ export function storeSuite(kind: StoreKind): void {
     it('finds an active session with its user name', async () => {
       const alice = await addUser('alice');
       const session = newSession(alice.id, at(HOUR));
-      await store.sessions.create(session, at(0));
+      await store.sessions.create(session, at(0), 100);
       expect(await store.sessions.findActive(session.idHash, at(0))).toEqual({
         idHash: session.idHash,
         userId: alice.id,
@@ -184,7 +194,7 @@ export function storeSuite(kind: StoreKind): void {
     it('treats a session as expired from its expiry instant on', async () => {
       const alice = await addUser('alice');
       const session = newSession(alice.id, at(HOUR));
-      await store.sessions.create(session, at(0));
+      await store.sessions.create(session, at(0), 100);
       expect(await store.sessions.findActive(session.idHash, at(HOUR - 1))).toBeDefined();
       expect(await store.sessions.findActive(session.idHash, at(HOUR))).toBeUndefined();
       expect(await store.sessions.findActive(session.idHash, at(2 * HOUR))).toBeUndefined();
@@ -193,7 +203,7 @@ export function storeSuite(kind: StoreKind): void {
     it('extends a session to a new expiry', async () => {
       const alice = await addUser('alice');
       const session = newSession(alice.id, at(HOUR));
-      await store.sessions.create(session, at(0));
+      await store.sessions.create(session, at(0), 100);
       await store.sessions.extend(session.idHash, at(3 * HOUR));
 
       const found = await store.sessions.findActive(session.idHash, at(2 * HOUR));
@@ -209,7 +219,7 @@ export function storeSuite(kind: StoreKind): void {
     it('deletes one session and leaves the others of the user', async () => {
       const alice = await addUser('alice');
       const other = newSession(alice.id, at(HOUR));
-      await store.sessions.create(other, at(0));
+      await store.sessions.create(other, at(0), 100);
       await store.sessions.delete(alice.sessionHash);
       expect(await store.sessions.findActive(alice.sessionHash, at(0))).toBeUndefined();
       expect(await store.sessions.findActive(other.idHash, at(0))).toBeDefined();
@@ -224,9 +234,9 @@ export function storeSuite(kind: StoreKind): void {
       const expiresNow = newSession(alice.id, at(2 * HOUR));
       const valid = newSession(alice.id, at(5 * HOUR));
       const bobsExpired = newSession(bob.id, at(HOUR));
-      for (const session of [expired, expiresNow, valid, bobsExpired]) await store.sessions.create(session, at(0));
+      for (const session of [expired, expiresNow, valid, bobsExpired]) await store.sessions.create(session, at(0), 100);
 
-      await store.sessions.create(newSession(alice.id, at(10 * HOUR)), at(2 * HOUR));
+      await store.sessions.create(newSession(alice.id, at(10 * HOUR)), at(2 * HOUR), 100);
 
       // Looked up at T0, when all of them were valid: only a swept session is missing.
       expect(await store.sessions.findActive(expired.idHash, at(0))).toBeUndefined();
@@ -357,9 +367,12 @@ export function storeSuite(kind: StoreKind): void {
         ready,
       ]);
 
-      // A second upload cannot overwrite the first one's record.
-      expect(await store.videos.markReady(video.id, { size: 1, contentType: 'video/mp4' })).toBe(false);
-      expect(await store.videos.find(video.id)).toEqual(ready);
+      // Marked again (an upload that replaces a file lost after an unanswered markReady): the new file's record.
+      const again = { size: 1, contentType: 'video/mp4' };
+      expect(await store.videos.markReady(video.id, again)).toBe(true);
+      expect(await store.videos.find(video.id)).toEqual({ ...ready, ...again });
+      // The same record twice changes nothing and still says ready.
+      expect(await store.videos.markReady(video.id, again)).toBe(true);
       expect((await store.videos.find(other.id))?.status).toBe('pending');
     });
 
@@ -382,16 +395,18 @@ export function storeSuite(kind: StoreKind): void {
       ]);
     });
 
-    it('lets exactly one of 10 concurrent markReady calls win', async () => {
+    it('keeps one whole record of 10 concurrent markReady calls', async () => {
       const alice = await addUser('alice');
       const video = await addVideo(alice.id, at(1));
       const results = await Promise.all(
         Array.from({ length: 10 }, (_, i) =>
-          store.videos.markReady(video.id, { size: 100 + i, contentType: 'video/mp4' }),
+          store.videos.markReady(video.id, { size: 100 + i, contentType: `video/x-${i}` }),
         ),
       );
-      expect(results.filter(Boolean)).toHaveLength(1);
-      expect((await store.videos.find(video.id))?.size).toBe(100 + results.indexOf(true));
+      expect(results.every(Boolean)).toBe(true);
+      const found = await store.videos.find(video.id);
+      // Size and type come from the same call, never one from each.
+      expect(found?.contentType).toBe(`video/x-${(found?.size ?? 0) - 100}`);
     });
 
     it('lets exactly one of 10 concurrent deletions of a video win', async () => {

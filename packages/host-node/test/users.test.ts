@@ -49,11 +49,16 @@ const usersSuite = (kind: StoreKind) => {
       expect(a?.passwordHash).not.toBe(b?.passwordHash);
     });
 
-    it('names are case-sensitive: Case.Name and case.name are two users', async () => {
+    it('409 USER_EXISTS for a name that differs from a taken one only in case; names are used exactly', async () => {
       const upper = await register(server.url, 'Case.Name', 'upper password');
-      const lower = await register(server.url, 'case.name', 'lower password');
+      for (const lookalike of ['case.name', 'CASE.NAME', 'cAsE.nAmE']) {
+        const answer = await call(server.url, 'POST', '/api/register', {
+          body: { user_name: lookalike, pwd: 'lookalike password' },
+        });
+        expectError(answer, 409, 'USER_EXISTS');
+      }
       expect((await me('Case.Name', upper.session)).status).toBe(200);
-      expectError(await me('Case.Name', lower.session), 403, 'FORBIDDEN');
+      expectError(await me('case.name', upper.session), 403, 'FORBIDDEN');
       const wrong = await call(server.url, 'POST', '/api/login', {
         body: { user_name: 'CASE.NAME', pwd: 'upper password' },
       });

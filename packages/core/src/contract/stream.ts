@@ -37,7 +37,7 @@ export const streamContract = c.router(
       pathParams: VideoParams,
       contentType: 'multipart/form-data',
       body: c.type<{ file: Blob } | Blob>(),
-      responses: { 200: Video, ...errors(401, 403, 404, 409, 413, 415, 429) },
+      responses: { 200: Video, ...errors(401, 403, 404, 408, 409, 413, 415, 429, 507) },
       metadata: { auth: 'session' } as const,
       summary: 'Upload the file of a pending video: raw video/* bytes, or multipart/form-data with the field "file"',
     },

@@ -23,11 +23,12 @@ export const errorCodes = {
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The request body has an unsupported content type.' },
   RANGE_NOT_SATISFIABLE: { status: 416, message: 'None of the requested ranges is inside the file.' },
-  TOO_MANY_REQUESTS: { status: 429, message: 'Too many streams and uploads at once; retry shortly.' },
+  TOO_MANY_REQUESTS: { status: 429, message: 'Too many requests; retry after the time in Retry-After.' },
   HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large.' },
   CLIENT_CLOSED_REQUEST: { status: 499, message: 'The client closed the request before it was answered.' },
   INTERNAL: { status: 500, message: 'Something went wrong on our side.' },
   UNAVAILABLE: { status: 503, message: 'The service is not available right now.' },
+  INSUFFICIENT_STORAGE: { status: 507, message: 'The server has no room left to store this upload.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof errorCodes;

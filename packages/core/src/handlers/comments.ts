@@ -1,4 +1,5 @@
 import type { apiContract } from '../contract/api.js';
+import { VodkitError } from '../errors/vodkit-error.js';
 import { toPage } from '../pagination/cursor.js';
 import { presentComment } from './present.js';
 import type { Handler, HandlerDeps } from './types.js';
@@ -6,7 +7,7 @@ import { findVideoIn, pageRequest } from './videos.js';
 
 type Api = typeof apiContract;
 
-export function commentHandlers({ store, sessions, now, newId }: HandlerDeps) {
+export function commentHandlers({ store, sessions, now, newId, abuse }: HandlerDeps) {
   const findVideo = findVideoIn(store);
 
   const listComments: Handler<Api['listComments']> = async ({ params, query }) => {
@@ -19,6 +20,7 @@ export function commentHandlers({ store, sessions, now, newId }: HandlerDeps) {
   const createComment: Handler<Api['createComment']> = async ({ params, body, request }) => {
     const session = await sessions.authenticate(request);
     await findVideo(params.vid);
+    await abuse.comment(session.userId);
     const comment = {
       id: newId(),
       videoId: params.vid,
@@ -26,7 +28,10 @@ export function commentHandlers({ store, sessions, now, newId }: HandlerDeps) {
       content: body.content,
       createdAt: now(),
     };
-    await store.comments.create(comment);
+    const stored = await store.comments.create(comment);
+    // Deleted after the checks above: the user (their session with them) or the video.
+    if (stored === 'no-user') throw new VodkitError('UNAUTHENTICATED');
+    if (stored === 'no-video') throw new VodkitError('VIDEO_NOT_FOUND');
     return { status: 201, body: presentComment({ ...comment, authorName: session.userName }) };
   };
 

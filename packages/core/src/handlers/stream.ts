@@ -14,7 +14,11 @@ type Stream = typeof streamContract;
 const notFound = () => new VodkitError('VIDEO_NOT_FOUND');
 
 /** GET and HEAD /stream/videos/:vid: what Go's http.ServeContent does, with validators that survive restarts. */
-export function streamHandler(store: Store, storage: VideoStorage): Handler<Stream['streamVideo']> {
+export function streamHandler(
+  store: Store,
+  storage: VideoStorage,
+  idleTimeoutMs: number,
+): Handler<Stream['streamVideo']> {
   return async ({ params, request }) => {
     const video = await store.videos.find(params.vid);
     if (video?.status !== 'ready') throw notFound();
@@ -59,6 +63,6 @@ export function streamHandler(store: Store, storage: VideoStorage): Handler<Stre
     if (end < start) return new Response(null, { status, headers });
     const source = open({ start, end });
     const response = new Response(lazyStream(source.stream), { status, headers });
-    return source.file ? withFileBody(response, source.file) : response;
+    return source.file ? withFileBody(response, { ...source.file, idleTimeoutMs }) : response;
   };
 }

@@ -1,9 +1,10 @@
 import type { streamContract } from '../contract/stream.js';
 import { VodkitError } from '../errors/vodkit-error.js';
 import type { VideoStorage } from '../storage/types.js';
+import type { VideoView } from '../store/types.js';
 import type { MultipartFileReader } from '../upload/multipart.js';
 import { SNIFF_BYTES, sniffVideo } from '../upload/sniff.js';
-import { limitBytes, peek } from '../upload/streams.js';
+import { failWhenIdle, limitBytes, peek } from '../upload/streams.js';
 import { presentVideo } from './present.js';
 import type { Handler, HandlerDeps } from './types.js';
 
@@ -13,6 +14,8 @@ export interface UploadDeps {
   storage: VideoStorage;
   multipart: MultipartFileReader | undefined;
   maxUploadBytes: number;
+  /** A stream send or an upload body that moves no bytes for this long ends, and its token comes back. */
+  idleTimeoutMs: number;
 }
 
 /** Room for the multipart boundaries and part headers around the file. */
@@ -20,26 +23,83 @@ const MULTIPART_FRAMING_BYTES = 64 * 1024;
 
 const mediaType = (request: Request) => request.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase() ?? '';
 
+/** A file in place without its record, older than this, belongs to no upload that can still finish. */
+const ORPHAN_AFTER_MS = 30_000;
+
+const stalled = () =>
+  new VodkitError('REQUEST_TIMEOUT', { message: 'The upload stopped sending bytes; send it again.' });
+
 const tooLarge = (limit: number) =>
   new VodkitError('PAYLOAD_TOO_LARGE', { message: `Uploads are limited to ${limit} bytes.` });
 
 /** POST /upload/videos/:vid: streamed to disk, sniffed, size-capped, moved into place only when whole. */
 export function uploadHandler(
   { store, sessions, streamBaseUrl }: HandlerDeps,
-  { storage, multipart, maxUploadBytes }: UploadDeps,
+  { storage, multipart, maxUploadBytes, idleTimeoutMs }: UploadDeps,
 ): Handler<Stream['uploadVideo']> {
-  /** The file's bytes: the raw body for video/*, the `file` field for multipart/form-data. */
-  const fileBody = async (request: Request) => {
+  /**
+   * The file's bytes: the raw body for video/*, the `file` field for multipart/form-data. The
+   * body fails with 408 when the client sends nothing for `idleMs`, so a stalled upload ends
+   * and gives its token back.
+   */
+  const fileBody = async (request: Request, idleMs: number) => {
     const type = mediaType(request);
-    if (type.startsWith('video/')) return request.body;
+    const body = request.body && failWhenIdle(request.body, idleMs, stalled);
+    if (type.startsWith('video/')) return body;
     if (type === 'multipart/form-data' && multipart) {
-      const file = await multipart(request, 'file');
+      const form = new Request(request.url, {
+        method: 'POST',
+        headers: request.headers,
+        body,
+        duplex: 'half',
+      } as RequestInit);
+      const file = await multipart(form, 'file');
       if (!file) throw new VodkitError('VALIDATION', { details: [{ path: 'body.file', message: 'is required' }] });
       return file;
     }
     throw new VodkitError('UNSUPPORTED_MEDIA_TYPE', {
       message: 'Send the file as video/* bytes or as the "file" field of multipart/form-data.',
     });
+  };
+
+  /**
+   * Whether the video's file slot may be filled: a `ready` video with its file is uploaded; a
+   * `ready` one without it lost its file to a failure after an unanswered markReady and takes a
+   * new one. A `pending` video that has a file is an upload that died between linking its file
+   * and recording it: once that upload cannot still be finishing, its file goes.
+   */
+  const freeSlot = async (video: VideoView) => {
+    const existing = await storage.stat(video.id);
+    if (!existing) return;
+    if (video.status !== 'pending') throw new VodkitError('ALREADY_UPLOADED');
+    const waitMs = existing.mtimeMs + ORPHAN_AFTER_MS - Date.now();
+    if (waitMs > 0) {
+      throw new VodkitError('ALREADY_UPLOADED', {
+        message: 'Another upload of this video is finishing; retry shortly.',
+        headers: { 'retry-after': String(Math.ceil(waitMs / 1000)) },
+      });
+    }
+    await storage.delete(video.id);
+  };
+
+  /**
+   * Records the stored file. Store and storage agree whatever fails: when the record cannot be
+   * written the file goes, and the video stays `pending`, ready for another upload.
+   */
+  const record = async (video: VideoView, file: { size: number; contentType: string }) => {
+    let marked: boolean;
+    try {
+      marked = await store.videos.markReady(video.id, file);
+    } catch (error) {
+      await storage.delete(video.id).catch(() => {});
+      throw error;
+    }
+    if (marked) return;
+    // Deleted while the bytes were arriving: the file goes too, nobody can reach it.
+    await storage.delete(video.id);
+    // With its author, whose session went with them.
+    const author = await store.users.findByName(video.authorName);
+    throw new VodkitError(author?.id === video.authorId ? 'VIDEO_NOT_FOUND' : 'UNAUTHENTICATED');
   };
 
   return async ({ params, request }) => {
@@ -52,9 +112,9 @@ export function uploadHandler(
     const video = await store.videos.find(params.vid);
     if (!video) throw new VodkitError('VIDEO_NOT_FOUND');
     if (video.authorId !== session.userId) throw new VodkitError('FORBIDDEN');
-    if (video.status !== 'pending') throw new VodkitError('ALREADY_UPLOADED');
+    await freeSlot(video);
 
-    const body = await fileBody(request);
+    const body = await fileBody(request, idleTimeoutMs);
     if (!body) throw new VodkitError('EMPTY_UPLOAD');
     const { head, stream } = await peek(body, SNIFF_BYTES);
     const contentType = sniffVideo(head);
@@ -66,11 +126,7 @@ export function uploadHandler(
     const stored = await storage.put(video.id, limitBytes(stream, maxUploadBytes), request.signal);
     if (stored.kind === 'exists') throw new VodkitError('ALREADY_UPLOADED');
     const file = { size: stored.file.size, contentType };
-    // Deleted while the bytes were arriving: the file goes too, nobody can reach it.
-    if (!(await store.videos.markReady(video.id, file))) {
-      await storage.delete(video.id);
-      throw new VodkitError('VIDEO_NOT_FOUND');
-    }
+    await record(video, file);
     return {
       status: 200,
       body: presentVideo({ ...video, ...file, status: 'ready' }, streamBaseUrl),

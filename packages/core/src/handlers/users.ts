@@ -10,14 +10,30 @@ export const requireSelf = (session: ActiveSession, userName: string) => {
   if (session.userName !== userName) throw new VodkitError('FORBIDDEN');
 };
 
-export function userHandlers({ store, passwords, sessions, now, newId, deletionsQueued }: HandlerDeps) {
+export function userHandlers({
+  store,
+  passwords,
+  sessions,
+  now,
+  newId,
+  deletionsQueued,
+  abuse,
+  sessionsPerUser,
+}: HandlerDeps) {
   // Verifying against a real hash when the user does not exist keeps login time
   // the same either way, so response timing does not reveal which names exist.
   let decoy: Promise<string> | undefined;
-  const checkPassword = async (password: string, stored: string | undefined) => {
+  const matches = async (password: string, stored: string | undefined) => {
     decoy ??= passwords.hash('decoy password for unknown users');
     const ok = await passwords.verify(password, stored ?? (await decoy));
     return ok && stored !== undefined;
+  };
+  /** A password check under the abuse limits: 429 before hashing once the account or address failed too often. */
+  const checkPassword = async (userName: string, password: string, stored: string | undefined, client: string) => {
+    await abuse.beforePasswordCheck(userName, client);
+    const ok = await matches(password, stored);
+    await (ok ? abuse.passwordSucceeded(userName) : abuse.passwordFailed(userName, client));
+    return ok;
   };
 
   const grant = (userName: string, token: string, expiresAt: Date) => ({
@@ -37,13 +53,16 @@ export function userHandlers({ store, passwords, sessions, now, newId, deletions
     return { status: 201, body: grant(user.userName, token, record.expiresAt) };
   };
 
-  const login: Handler<Api['login']> = async ({ body, request }) => {
+  const login: Handler<Api['login']> = async ({ body, request, client }) => {
     const user = await store.users.findByName(body.user_name);
-    const ok = await checkPassword(body.pwd, user?.passwordHash);
+    const ok = await checkPassword(body.user_name, body.pwd, user?.passwordHash, client);
     if (!user || !ok) throw new VodkitError('BAD_CREDENTIALS');
     request.signal.throwIfAborted();
     const { token, record } = await sessions.mint(user.id);
-    await store.sessions.create(record, now());
+    // The account was deleted while its password was being checked.
+    if ((await store.sessions.create(record, now(), sessionsPerUser)) === 'no-user') {
+      throw new VodkitError('BAD_CREDENTIALS');
+    }
     return { status: 200, body: grant(user.userName, token, record.expiresAt) };
   };
 
@@ -59,11 +78,14 @@ export function userHandlers({ store, passwords, sessions, now, newId, deletions
     return { status: 200, body: { id: user.id, user_name: user.userName, created_at: user.createdAt.toISOString() } };
   };
 
-  const deleteUser: Handler<Api['deleteUser']> = async ({ params, body, request }) => {
+  const deleteUser: Handler<Api['deleteUser']> = async ({ params, body, request, client }) => {
     const session = await sessions.authenticate(request);
     requireSelf(session, params.user_name);
     const user = await store.users.findByName(params.user_name);
-    if (!user || !(await checkPassword(body.pwd, user.passwordHash))) throw new VodkitError('BAD_CREDENTIALS');
+    if (!user) throw new VodkitError('UNAUTHENTICATED');
+    if (!(await checkPassword(user.userName, body.pwd, user.passwordHash, client))) {
+      throw new VodkitError('BAD_CREDENTIALS');
+    }
     request.signal.throwIfAborted();
     await store.users.delete(user.id, now());
     deletionsQueued();

@@ -36,7 +36,8 @@ export function videoHandlers({ store, sessions, now, newId, streamBaseUrl, dele
       contentType: null,
       createdAt: now(),
     };
-    await store.videos.create(video);
+    // The author was deleted after this session was checked: the session is gone with them.
+    if ((await store.videos.create(video)) === 'no-user') throw new VodkitError('UNAUTHENTICATED');
     return { status: 201, body: presentVideo({ ...video, authorName: session.userName }, streamBaseUrl) };
   };
 

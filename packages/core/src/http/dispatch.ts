@@ -12,6 +12,7 @@ export type AnyHandler = (input: {
   query: unknown;
   body: unknown;
   request: Request;
+  client: string;
 }) => Promise<{ status: number; body: unknown } | Response>;
 
 const isSchema = (value: unknown): value is z.ZodTypeAny =>
@@ -26,7 +27,7 @@ const jsonBodySchema = (route: AppRoute) => {
  * Validates a request against its route (path, then query, then body, before any
  * I/O of the handler's), calls the handler and renders what it returns.
  */
-export async function dispatch(match: RouteMatch, request: Request, url: URL, handler: AnyHandler) {
+export async function dispatch(match: RouteMatch, request: Request, url: URL, client: string, handler: AnyHandler) {
   const { route } = match.route;
   const params = isSchema(route.pathParams) ? validate(route.pathParams, match.params, 'params') : match.params;
   const query = isSchema(route.query)
@@ -36,7 +37,7 @@ export async function dispatch(match: RouteMatch, request: Request, url: URL, ha
   const body = bodySchema ? validate(bodySchema, await readJson(request), 'body') : undefined;
   request.signal.throwIfAborted();
 
-  const result = await handler({ params, query, body, request });
+  const result = await handler({ params, query, body, request, client });
   if (!(result.status in route.responses)) {
     throw new VodkitError('INTERNAL', {
       message: `${match.route.name} answered ${result.status}, not in its contract.`,

@@ -35,6 +35,15 @@ describe('parseConfig', () => {
       maxUploadBytes: 2 * GiB,
       schedulerToken: undefined,
       web: false,
+      streamTokensPerClient: 16,
+      streamIdleTimeoutMs: 60_000,
+      databaseTimeoutMs: 5_000,
+      shutdownTimeoutMs: 10_000,
+      trustedProxies: [],
+      sessionsPerUser: 20,
+      passwordFailuresPerAccount: { count: 10, windowMs: 15 * 60_000 },
+      passwordFailuresPerClient: { count: 50, windowMs: 15 * 60_000 },
+      commentsPerUser: { count: 30, windowMs: 60_000 },
     });
   });
 
@@ -49,6 +58,15 @@ describe('parseConfig', () => {
       VODKIT_MAX_UPLOAD_BYTES: '500MiB',
       VODKIT_SCHEDULER_TOKEN: 'a-scheduler-token-of-length-32!!',
       VODKIT_WEB: 'false',
+      VODKIT_STREAM_TOKENS_PER_CLIENT: '2',
+      VODKIT_STREAM_IDLE_TIMEOUT: '500ms',
+      VODKIT_DATABASE_TIMEOUT: '2s',
+      VODKIT_SHUTDOWN_TIMEOUT: '1m',
+      VODKIT_TRUSTED_PROXIES: '10.0.0.1, ::1',
+      VODKIT_SESSIONS_PER_USER: '5',
+      VODKIT_PASSWORD_FAILURES_PER_ACCOUNT: '3/1h',
+      VODKIT_PASSWORD_FAILURES_PER_CLIENT: 'off',
+      VODKIT_COMMENTS_PER_USER: '100/30s',
     });
     expect(config).toEqual({
       port: 9001,
@@ -60,7 +78,31 @@ describe('parseConfig', () => {
       maxUploadBytes: 500 * MiB,
       schedulerToken: 'a-scheduler-token-of-length-32!!',
       web: false,
+      streamTokensPerClient: 2,
+      streamIdleTimeoutMs: 500,
+      databaseTimeoutMs: 2_000,
+      shutdownTimeoutMs: 60_000,
+      trustedProxies: ['10.0.0.1', '::1'],
+      sessionsPerUser: 5,
+      passwordFailuresPerAccount: { count: 3, windowMs: 3_600_000 },
+      passwordFailuresPerClient: null,
+      commentsPerUser: { count: 100, windowMs: 30_000 },
     });
+  });
+
+  it.each([
+    ['--stream-idle-timeout', ['--stream-idle-timeout', 'soon']],
+    ['--stream-idle-timeout', ['--stream-idle-timeout', '10ms']],
+    ['--database-timeout', ['--database-timeout', '-1s']],
+    ['--shutdown-timeout', ['--shutdown-timeout', '2d']],
+    ['--trusted-proxies', ['--trusted-proxies', '10.0.0.1,proxy.local']],
+    ['--sessions-per-user', ['--sessions-per-user', '0']],
+    ['--stream-tokens-per-client', ['--stream-tokens-per-client', 'many']],
+    ['--password-failures-per-account', ['--password-failures-per-account', '10']],
+    ['--password-failures-per-client', ['--password-failures-per-client', '10/0s']],
+    ['--comments-per-user', ['--comments-per-user', 'x/1m']],
+  ])('refuses a bad %s in one line', (flag, argv) => {
+    expectRejected(flag, argv);
   });
 
   it('lets flags beat the environment, which beats the defaults', () => {

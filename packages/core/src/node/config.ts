@@ -1,4 +1,6 @@
+import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
+import { defaults, type Rate } from '../defaults.js';
 import { isServiceName, type ServiceName, serviceNames } from '../services.js';
 
 export interface VodkitConfig {
@@ -13,6 +15,17 @@ export interface VodkitConfig {
   /** Undefined: a random one is made at start. */
   schedulerToken: string | undefined;
   web: boolean;
+  streamTokensPerClient: number;
+  streamIdleTimeoutMs: number;
+  databaseTimeoutMs: number;
+  shutdownTimeoutMs: number;
+  /** Peers whose X-Forwarded-For names the client. */
+  trustedProxies: string[];
+  sessionsPerUser: number;
+  /** `null`: no limit. */
+  passwordFailuresPerAccount: Rate | null;
+  passwordFailuresPerClient: Rate | null;
+  commentsPerUser: Rate | null;
 }
 
 /** A configuration mistake, said in one line that names the flag. */
@@ -26,6 +39,14 @@ interface Flag {
   boolean?: boolean;
 }
 
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** A default rate as a flag writes it: `10/15m`. */
+function rateText({ count, windowMs }: Rate) {
+  const unit = windowMs % 3_600_000 === 0 ? 'h' : windowMs % 60_000 === 0 ? 'm' : 's';
+  return `${count}/${windowMs / (DURATION_UNITS[unit] as number)}${unit}`;
+}
+
 /** The flags of the CLI, each with its environment variable. */
 export const flags = {
   port: { env: 'PORT', default: '8000' },
@@ -37,6 +58,24 @@ export const flags = {
   'max-upload-bytes': { env: 'VODKIT_MAX_UPLOAD_BYTES', default: '2GiB' },
   'scheduler-token': { env: 'VODKIT_SCHEDULER_TOKEN' },
   web: { env: 'VODKIT_WEB', boolean: true },
+  'stream-tokens-per-client': {
+    env: 'VODKIT_STREAM_TOKENS_PER_CLIENT',
+    default: String(defaults.streamTokensPerClient),
+  },
+  'stream-idle-timeout': { env: 'VODKIT_STREAM_IDLE_TIMEOUT', default: `${defaults.streamIdleTimeoutMs / 1000}s` },
+  'database-timeout': { env: 'VODKIT_DATABASE_TIMEOUT', default: `${defaults.databaseTimeoutMs / 1000}s` },
+  'shutdown-timeout': { env: 'VODKIT_SHUTDOWN_TIMEOUT', default: `${defaults.shutdownTimeoutMs / 1000}s` },
+  'trusted-proxies': { env: 'VODKIT_TRUSTED_PROXIES', default: '' },
+  'sessions-per-user': { env: 'VODKIT_SESSIONS_PER_USER', default: String(defaults.sessionsPerUser) },
+  'password-failures-per-account': {
+    env: 'VODKIT_PASSWORD_FAILURES_PER_ACCOUNT',
+    default: rateText(defaults.passwordFailuresPerAccount),
+  },
+  'password-failures-per-client': {
+    env: 'VODKIT_PASSWORD_FAILURES_PER_CLIENT',
+    default: rateText(defaults.passwordFailuresPerClient),
+  },
+  'comments-per-user': { env: 'VODKIT_COMMENTS_PER_USER', default: rateText(defaults.commentsPerUser) },
 } as const satisfies Record<string, Flag>;
 
 type FlagName = keyof typeof flags;
@@ -59,6 +98,46 @@ const bytes = (flag: FlagName, value: string) => {
     throw new ConfigError(`--${flag} must be a size such as 1048576, 500MiB or 2GiB (got "${value}")`);
   }
   return size;
+};
+
+/** `500ms`, `5s`, `15m`, `1h`; a bare number is seconds. */
+const durationMs = (value: string) => {
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/i.exec(value.trim());
+  const ms = Number(match?.[1]) * (DURATION_UNITS[match?.[2]?.toLowerCase() ?? 's'] ?? Number.NaN);
+  return Number.isFinite(ms) ? Math.round(ms) : Number.NaN;
+};
+
+const duration = (flag: FlagName, value: string, minMs: number, maxMs: number) => {
+  const ms = durationMs(value);
+  if (!(ms >= minMs && ms <= maxMs)) {
+    throw new ConfigError(
+      `--${flag} must be a duration such as 500ms, 5s or 2m, from ${minMs}ms to ${maxMs / 1000}s (got "${value}")`,
+    );
+  }
+  return ms;
+};
+
+/** `<count>/<duration>` such as `10/15m`; `off` (or `0`) lifts the limit. */
+const rate = (flag: FlagName, value: string): Rate | null => {
+  if (/^(off|0)$/i.test(value.trim())) return null;
+  const [count = '', window = ''] = value.split('/');
+  const windowMs = durationMs(window);
+  if (!/^\s*\d+\s*$/.test(count) || Number(count) < 1 || !(windowMs >= 1000 && windowMs <= 86_400_000)) {
+    throw new ConfigError(`--${flag} must be a rate such as 10/15m (count per window), or off (got "${value}")`);
+  }
+  return { count: Number(count), windowMs };
+};
+
+/** Comma-separated IP addresses, each checked. */
+const addresses = (flag: FlagName, value: string) => {
+  const list = value
+    .split(',')
+    .map((address) => address.trim())
+    .filter(Boolean);
+  for (const address of list) {
+    if (isIP(address) === 0) throw new ConfigError(`--${flag} must list IP addresses (got "${address}")`);
+  }
+  return list;
 };
 
 const bool = (flag: FlagName, value: string | boolean) => {
@@ -148,5 +227,14 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
     maxUploadBytes: bytes('max-upload-bytes', text('max-upload-bytes') ?? ''),
     schedulerToken,
     web,
+    streamTokensPerClient: integer('stream-tokens-per-client', text('stream-tokens-per-client') ?? '', 1, 1_000_000),
+    streamIdleTimeoutMs: duration('stream-idle-timeout', text('stream-idle-timeout') ?? '', 100, 3_600_000),
+    databaseTimeoutMs: duration('database-timeout', text('database-timeout') ?? '', 100, 600_000),
+    shutdownTimeoutMs: duration('shutdown-timeout', text('shutdown-timeout') ?? '', 0, 3_600_000),
+    trustedProxies: addresses('trusted-proxies', text('trusted-proxies') ?? ''),
+    sessionsPerUser: integer('sessions-per-user', text('sessions-per-user') ?? '', 1, 10_000),
+    passwordFailuresPerAccount: rate('password-failures-per-account', text('password-failures-per-account') ?? ''),
+    passwordFailuresPerClient: rate('password-failures-per-client', text('password-failures-per-client') ?? ''),
+    commentsPerUser: rate('comments-per-user', text('comments-per-user') ?? ''),
   };
 }

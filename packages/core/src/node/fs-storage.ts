@@ -1,13 +1,30 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { link, mkdir, open, readdir, rm, stat, unlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
+import { VodkitError } from '../errors/vodkit-error.js';
 import type { FileSource, PutResult, StoredFile, VideoStorage } from '../storage/types.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const TEMP = /^(\d+)\.[0-9a-f]+\.part$/;
+/** `<host>.<pid>.<storage instance>.<random>.part`; earlier versions wrote `<pid>.<random>.part`. */
+const TEMP = /^(?:([A-Za-z0-9-]+)\.)?(\d+)\.(?:([0-9a-f]{16})\.)?[0-9a-f]+\.part$/;
+
+/** Temp files of another host (a container sharing the volume) are left this long: no upload idles that long. */
+const FOREIGN_TEMP_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+
+/** The storages open in this process, by instance id; shared by every copy of this module. */
+const INSTANCES = Symbol.for('vodkit.fsStorage.instances');
+const registry = globalThis as { [INSTANCES]?: Set<string> };
+registry[INSTANCES] ??= new Set<string>();
+const liveInstances = registry[INSTANCES];
+
+const thisHost =
+  hostname()
+    .replace(/[^A-Za-z0-9-]/g, '-')
+    .slice(0, 63) || 'host';
 
 /** Paths are built only from canonical UUIDs: nothing a client sends can point elsewhere. */
 const checkedId = (videoId: string) => {
@@ -26,6 +43,25 @@ const isAlive = (pid: number) => {
 
 const code = (error: unknown) => (error as NodeJS.ErrnoException).code;
 
+/** The disk (or the user's quota) is full: the client hears 507, not 500. */
+const NO_SPACE = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
+
+/**
+ * Whether a temporary file at open belongs to an upload that can still finish. A file of this
+ * host is kept only while its process runs, and for this very process only while the storage
+ * instance that wrote it is open: a restarted process can have the pid of the one that died
+ * (PID 1 in a container), so a matching pid alone proves nothing.
+ */
+const isOrphan = (name: string, mtimeMs: number) => {
+  const match = TEMP.exec(name);
+  if (!match) return false;
+  const [, host, pidText, instance] = match;
+  const pid = Number(pidText);
+  if (host !== undefined && host !== thisHost) return Date.now() - mtimeMs > FOREIGN_TEMP_MAX_AGE_MS;
+  if (pid === process.pid) return instance === undefined || !liveInstances.has(instance);
+  return !isAlive(pid);
+};
+
 export interface FsStorage extends VideoStorage {
   readonly videosDir: string;
 }
@@ -42,9 +78,13 @@ export async function fsStorage(dataDir: string): Promise<FsStorage> {
   await mkdir(videosDir, { recursive: true });
   await mkdir(tmpDir, { recursive: true });
   for (const name of await readdir(tmpDir)) {
-    const pid = Number(TEMP.exec(name)?.[1]);
-    if (pid && pid !== process.pid && !isAlive(pid)) await rm(join(tmpDir, name), { force: true });
+    const path = join(tmpDir, name);
+    const found = await stat(path).catch(() => undefined);
+    if (found && isOrphan(name, found.mtimeMs)) await rm(path, { force: true });
   }
+  const instance = crypto.randomUUID().replace(/-/g, '').slice(0, 16);
+  liveInstances.add(instance);
+  const tempPrefix = `${thisHost}.${process.pid}.${instance}`;
 
   const pathOf = (videoId: string) => join(videosDir, checkedId(videoId));
 
@@ -53,7 +93,7 @@ export async function fsStorage(dataDir: string): Promise<FsStorage> {
 
     async put(videoId, body, signal): Promise<PutResult> {
       const target = pathOf(videoId);
-      const temp = join(tmpDir, `${process.pid}.${crypto.randomUUID().replace(/-/g, '')}.part`);
+      const temp = join(tmpDir, `${tempPrefix}.${crypto.randomUUID().replace(/-/g, '')}.part`);
       let size = 0;
       try {
         const source = Readable.fromWeb(body as NodeReadableStream<Uint8Array>, { signal });
@@ -73,6 +113,9 @@ export async function fsStorage(dataDir: string): Promise<FsStorage> {
         }
         const { mtimeMs } = await stat(target);
         return { kind: 'stored', file: { size, mtimeMs: Math.floor(mtimeMs) } };
+      } catch (error) {
+        if (NO_SPACE.has(code(error) ?? '')) throw new VodkitError('INSUFFICIENT_STORAGE', { cause: error });
+        throw error;
       } finally {
         await unlink(temp).catch(() => {});
       }

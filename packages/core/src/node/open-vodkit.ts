@@ -8,8 +8,8 @@ import { mysqlStore } from './mysql/mysql-store.js';
 import { scryptPasswords } from './scrypt-passwords.js';
 
 /** The embedded store without a URL, MySQL with one (migrations applied before this resolves). */
-export const openStore = (databaseUrl: string | undefined): Promise<Store> =>
-  databaseUrl ? mysqlStore({ url: databaseUrl }) : Promise.resolve(memoryStore());
+export const openStore = (databaseUrl: string | undefined, timeoutMs?: number): Promise<Store> =>
+  databaseUrl ? mysqlStore({ url: databaseUrl, ...(timeoutMs ? { timeoutMs } : {}) }) : Promise.resolve(memoryStore());
 
 export interface OpenVodkitOptions extends Partial<Omit<VodkitOptions, 'store' | 'services'>> {
   /** `mysql://…`; none for the embedded store. */
@@ -18,6 +18,8 @@ export interface OpenVodkitOptions extends Partial<Omit<VodkitOptions, 'store' |
   services?: readonly ServiceName[];
   /** Where video files go (`<dataDir>/videos`). Default `./data`. */
   dataDir?: string;
+  /** Bounds the connect, the wait for a pooled connection and each query of a database. Default 5 s. */
+  databaseTimeoutMs?: number;
 }
 
 /**
@@ -25,7 +27,13 @@ export interface OpenVodkitOptions extends Partial<Omit<VodkitOptions, 'store' |
  * names, video files under the data directory, multipart through busboy.
  */
 export async function openVodkit(options: OpenVodkitOptions = {}): Promise<Vodkit> {
-  const { databaseUrl, dataDir = './data', services = ['api', 'stream', 'scheduler'], ...rest } = options;
+  const {
+    databaseUrl,
+    databaseTimeoutMs,
+    dataDir = './data',
+    services = ['api', 'stream', 'scheduler'],
+    ...rest
+  } = options;
   const needsFiles = services.includes('stream') || services.includes('scheduler');
   const storage = needsFiles ? (rest.storage ?? (await fsStorage(dataDir))) : rest.storage;
   return createVodkit({
@@ -33,7 +41,7 @@ export async function openVodkit(options: OpenVodkitOptions = {}): Promise<Vodki
     ...rest,
     services,
     ...(storage ? { storage } : {}),
-    store: await openStore(databaseUrl),
+    store: await openStore(databaseUrl, databaseTimeoutMs),
     passwords: rest.passwords ?? scryptPasswords(),
   });
 }

@@ -10,7 +10,10 @@ import { withWebApp } from './web-app.js';
 export interface CliHost {
   /** The command's name, for its help and its error lines: `vodkit`, `vodkit-bun`. */
   bin: string;
-  serve(vodkit: Vodkit, options: { port: number; host: string; logger: Logger }): Promise<{ url: string }>;
+  serve(
+    vodkit: Vodkit,
+    options: { port: number; host: string; logger: Logger; shutdownTimeoutMs: number },
+  ): Promise<{ url: string }>;
   /** The built front end `--web` serves at `/` (examples/web/dist in a checkout). */
   webDir?: string;
 }
@@ -26,6 +29,15 @@ const help = (bin: string) => `Usage: ${bin} [options]
   --max-upload-bytes <n>   VODKIT_MAX_UPLOAD_BYTES  default 2GiB
   --scheduler-token <t>    VODKIT_SCHEDULER_TOKEN   default: random at start
   --web                    VODKIT_WEB               serve the example web front end at / (default off)
+  --stream-tokens-per-client <n>        VODKIT_STREAM_TOKENS_PER_CLIENT       default 16
+  --stream-idle-timeout <duration>      VODKIT_STREAM_IDLE_TIMEOUT            default 60s
+  --database-timeout <duration>         VODKIT_DATABASE_TIMEOUT               default 5s
+  --shutdown-timeout <duration>         VODKIT_SHUTDOWN_TIMEOUT               default 10s
+  --trusted-proxies <addresses>         VODKIT_TRUSTED_PROXIES                default none
+  --sessions-per-user <n>               VODKIT_SESSIONS_PER_USER              default 20
+  --password-failures-per-account <r>   VODKIT_PASSWORD_FAILURES_PER_ACCOUNT  default 10/15m
+  --password-failures-per-client <r>    VODKIT_PASSWORD_FAILURES_PER_CLIENT   default 50/15m
+  --comments-per-user <r>               VODKIT_COMMENTS_PER_USER              default 30/1m
   --help                   this text
 `;
 
@@ -73,6 +85,16 @@ export async function runCli(host: CliHost, argv: string[], env: Record<string, 
       dataDir: config.dataDir,
       streamTokens: config.streamTokens,
       maxUploadBytes: config.maxUploadBytes,
+      streamTokensPerClient: config.streamTokensPerClient,
+      streamIdleTimeoutMs: config.streamIdleTimeoutMs,
+      databaseTimeoutMs: config.databaseTimeoutMs,
+      trustedProxies: config.trustedProxies,
+      sessionsPerUser: config.sessionsPerUser,
+      limits: {
+        passwordFailuresPerAccount: config.passwordFailuresPerAccount,
+        passwordFailuresPerClient: config.passwordFailuresPerClient,
+        commentsPerUser: config.commentsPerUser,
+      },
       ...(config.schedulerToken ? { schedulerToken: config.schedulerToken } : {}),
     });
   } catch (error) {
@@ -81,7 +103,12 @@ export async function runCli(host: CliHost, argv: string[], env: Record<string, 
   let url: string;
   try {
     const app = webDir ? withWebApp(vodkit, webDir) : vodkit;
-    ({ url } = await host.serve(app, { port: config.port, host: config.host, logger: consoleLogger }));
+    ({ url } = await host.serve(app, {
+      port: config.port,
+      host: config.host,
+      logger: consoleLogger,
+      shutdownTimeoutMs: config.shutdownTimeoutMs,
+    }));
   } catch (error) {
     await vodkit.close();
     const reason = (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));

@@ -1,21 +1,62 @@
 import { randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import type { PasswordHasher } from '../auth/password-hasher.js';
+import { VodkitError } from '../errors/vodkit-error.js';
 
 export interface ScryptParameters {
   /** CPU and memory cost, a power of two. Default 2^15. */
   N: number;
   r: number;
   p: number;
+  /**
+   * Hashes computed at once. scrypt runs on libuv's thread pool (4 threads), the same one file
+   * reads use, and takes a core while it runs: unbounded, a burst of logins leaves video
+   * streams waiting for both. Default: half the cores, at least one.
+   */
+  concurrency: number;
+}
+
+/** Hashes waiting for their turn beyond this are refused (503) rather than queued without end. */
+const MAX_WAITING = 256;
+
+/** Runs at most `limit` tasks at once, the others in arrival order. */
+function limiter(limit: number) {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (running >= limit) {
+      if (waiting.length >= MAX_WAITING) {
+        throw new VodkitError('UNAVAILABLE', {
+          message: 'Too many password checks at once; retry shortly.',
+          headers: { 'retry-after': '1' },
+        });
+      }
+      await new Promise<void>((resolve) => waiting.push(resolve));
+    } else running += 1;
+    try {
+      return await task();
+    } finally {
+      // The slot passes straight to the next in line, so `running` stays counted.
+      const next = waiting.shift();
+      if (next) next();
+      else running -= 1;
+    }
+  };
 }
 
 const KEY_BYTES = 32;
 const SALT_BYTES = 16;
-const DEFAULTS: ScryptParameters = { N: 2 ** 15, r: 8, p: 1 };
+const DEFAULTS: ScryptParameters = {
+  N: 2 ** 15,
+  r: 8,
+  p: 1,
+  concurrency: Math.max(1, Math.floor(availableParallelism() / 2)),
+};
 
 /** The most memory verifying one stored hash may ask scrypt for. */
 const MAX_MEMORY_BYTES = 1024 ** 3;
 
-const derive = (password: string, salt: Buffer, params: ScryptParameters) =>
+const derive = (password: string, salt: Buffer, params: Omit<ScryptParameters, 'concurrency'>) =>
   new Promise<Buffer>((resolve, reject) => {
     const options: ScryptOptions = { ...params, maxmem: 256 * params.N * params.r };
     scrypt(password.normalize('NFC'), salt, KEY_BYTES, options, (error, key) => (error ? reject(error) : resolve(key)));
@@ -55,17 +96,18 @@ const parseStored = (stored: string) => {
  * each hash, so raising the cost later leaves existing hashes verifiable.
  */
 export function scryptPasswords(params: Partial<ScryptParameters> = {}): PasswordHasher {
-  const current = { ...DEFAULTS, ...params };
+  const { concurrency, ...current } = { ...DEFAULTS, ...params };
+  const inTurn = limiter(concurrency);
   return {
     async hash(password) {
       const salt = randomBytes(SALT_BYTES);
-      const key = await derive(password, salt, current);
+      const key = await inTurn(() => derive(password, salt, current));
       return ['scrypt', current.N, current.r, current.p, salt.toString('base64'), key.toString('base64')].join('$');
     },
     async verify(password, stored) {
       const parsed = parseStored(stored);
       if (!parsed) return false;
-      const actual = await derive(password, parsed.salt, parsed.params).catch(() => undefined);
+      const actual = await inTurn(() => derive(password, parsed.salt, parsed.params).catch(() => undefined));
       return actual !== undefined && timingSafeEqual(actual, parsed.key);
     },
   };

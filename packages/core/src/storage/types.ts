@@ -10,7 +10,7 @@ export interface StoredFile {
 export interface FileSource {
   stream(): ReadableStream<Uint8Array>;
   /** Where the bytes are on disk, for hosts that send files themselves. */
-  file?: FileBody;
+  file?: Omit<FileBody, 'idleTimeoutMs'>;
 }
 
 export type PutResult = { kind: 'stored'; file: StoredFile } | { kind: 'exists' };

@@ -1,5 +1,6 @@
 import { DEAD_IDS_REPORTED, storedError } from './deletions.js';
 import { takePage } from './ordering.js';
+import { windowStart } from './rate-window.js';
 import type {
   CommentRecord,
   DeletionRecord,
@@ -41,7 +42,12 @@ export function memoryStore(): Store {
   const videos = new Map<string, VideoRecord>();
   const comments = new Map<string, CommentRecord>();
   const deletions = new Map<string, DeletionRow>();
+  /** Rate counters: key → the window they count in and the count. */
+  const counters = new Map<string, { start: number; end: number; hits: number }>();
   let closed = false;
+  /** Names compare without case for uniqueness only; lookups stay exact. */
+  const nameKey = (userName: string) => userName.toLowerCase();
+  const takenNames = new Set<string>();
 
   const open = () => {
     if (closed) throw new Error('The memory store is closed.');
@@ -84,9 +90,10 @@ export function memoryStore(): Store {
     users: {
       async create(user, session) {
         open();
-        if (userIdsByName.has(user.userName)) return 'exists';
+        if (takenNames.has(nameKey(user.userName))) return 'exists';
         users.set(user.id, copy(user));
         userIdsByName.set(user.userName, user.id);
+        takenNames.add(nameKey(user.userName));
         sessions.set(session.idHash, copy(session));
         return 'created';
       },
@@ -106,15 +113,24 @@ export function memoryStore(): Store {
           if (video.authorId === userId && video.status !== 'deleting') queueDeletion(video.id, now);
         users.delete(userId);
         userIdsByName.delete(user.userName);
+        takenNames.delete(nameKey(user.userName));
       },
     },
     sessions: {
-      async create(session, now) {
+      async create(session, now, maxPerUser) {
         open();
+        if (!users.has(session.userId)) return 'no-user';
+        const live: [string, SessionRecord][] = [];
         for (const [hash, other] of sessions) {
-          if (other.userId === session.userId && other.expiresAt <= now) sessions.delete(hash);
+          if (other.userId !== session.userId) continue;
+          if (other.expiresAt <= now) sessions.delete(hash);
+          else live.push([hash, other]);
         }
+        // The new session counts too: the ones expiring soonest make room for it.
+        live.sort(([, a], [, b]) => a.expiresAt.getTime() - b.expiresAt.getTime());
+        for (const [hash] of live.slice(0, Math.max(0, live.length + 1 - maxPerUser))) sessions.delete(hash);
         sessions.set(session.idHash, copy(session));
+        return 'created';
       },
       async findActive(idHash, now) {
         open();
@@ -132,11 +148,17 @@ export function memoryStore(): Store {
         open();
         sessions.delete(idHash);
       },
+      async sweep(now) {
+        open();
+        for (const [hash, session] of sessions) if (session.expiresAt <= now) sessions.delete(hash);
+      },
     },
     videos: {
       async create(video) {
         open();
+        if (!users.has(video.authorId)) return 'no-user';
         videos.set(video.id, copy(video));
+        return 'created';
       },
       async find(id) {
         open();
@@ -151,7 +173,7 @@ export function memoryStore(): Store {
       async markReady(id, file) {
         open();
         const video = videos.get(id);
-        if (video?.status !== 'pending') return false;
+        if (!video || video.status === 'deleting') return false;
         video.size = file.size;
         video.contentType = file.contentType;
         video.status = 'ready';
@@ -168,7 +190,10 @@ export function memoryStore(): Store {
     comments: {
       async create(comment) {
         open();
+        if (!users.has(comment.authorId)) return 'no-user';
+        if (!visible(comment.videoId)) return 'no-video';
         comments.set(comment.id, copy(comment));
+        return 'created';
       },
       async listByVideo(videoId, page) {
         open();
@@ -251,6 +276,29 @@ export function memoryStore(): Store {
           dead: dead.length,
           deadIds: dead.slice(0, DEAD_IDS_REPORTED).map((row) => row.videoId),
         };
+      },
+    },
+    limits: {
+      async hit(key, now, windowMs) {
+        open();
+        const start = windowStart(now, windowMs).getTime();
+        const counter = counters.get(key);
+        const hits = counter?.start === start ? counter.hits + 1 : 1;
+        counters.set(key, { start, end: start + windowMs, hits });
+        return hits;
+      },
+      async count(key, now, windowMs) {
+        open();
+        const counter = counters.get(key);
+        return counter?.start === windowStart(now, windowMs).getTime() ? counter.hits : 0;
+      },
+      async reset(key) {
+        open();
+        counters.delete(key);
+      },
+      async sweep(now) {
+        open();
+        for (const [key, counter] of counters) if (counter.end <= now.getTime()) counters.delete(key);
       },
     },
     async ping() {

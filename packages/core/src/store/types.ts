@@ -57,9 +57,16 @@ export interface PageRequest {
   after?: PagePosition;
 }
 
+/** A write that needs its user (and video) to still be there: what was missing when they were not. */
+export type DependentWrite = 'created' | 'no-user' | 'no-video';
+
 export interface UserRepository {
-  /** Creates the user and its first session together; `exists` when the name is taken. */
+  /**
+   * Creates the user and its first session together; `exists` when the name is taken,
+   * compared without case: `alice`, `Alice` and `ALICE` never coexist.
+   */
   create(user: UserRecord, session: SessionRecord): Promise<'created' | 'exists'>;
+  /** The user of exactly this name (case-sensitive). */
   findByName(userName: string): Promise<UserRecord | undefined>;
   /**
    * Removes the user with its sessions and comments, and marks every video of theirs
@@ -69,28 +76,40 @@ export interface UserRepository {
 }
 
 export interface SessionRepository {
-  /** Stores a session; the user's expired sessions are swept at the same time. */
-  create(session: SessionRecord, now: Date): Promise<void>;
+  /**
+   * Stores a session if its user still exists (`no-user` otherwise, nothing stored). The
+   * user's expired sessions are swept at the same time, and beyond `maxPerUser` live
+   * sessions the ones that expire soonest (the least recently used) are revoked.
+   */
+  create(session: SessionRecord, now: Date, maxPerUser: number): Promise<'created' | 'no-user'>;
   /** The session if it exists and has not expired at `now`. */
   findActive(idHash: string, now: Date): Promise<ActiveSession | undefined>;
   extend(idHash: string, expiresAt: Date): Promise<void>;
   delete(idHash: string): Promise<void>;
+  /** Removes every session expired at `now`, of every user. */
+  sweep(now: Date): Promise<void>;
 }
 
 export interface VideoRepository {
-  create(video: VideoRecord): Promise<void>;
+  /** Stores the video if its author still exists; `no-user` otherwise (a user deleted meanwhile). */
+  create(video: VideoRecord): Promise<'created' | 'no-user'>;
   /** A video that is not being deleted. */
   find(id: string): Promise<VideoView | undefined>;
   /** The author's videos that are not being deleted, newest first. */
   listByAuthor(authorId: string, page: PageRequest): Promise<VideoView[]>;
-  /** Records a finished upload: `pending` becomes `ready`; false when the video is not pending any more. */
+  /**
+   * Records a finished upload: the video becomes `ready` with the file's size and type. A
+   * `ready` video is accepted too (its file was lost to a failure after an earlier call whose
+   * answer never came back); false when the video is gone or being deleted.
+   */
   markReady(id: string, file: { size: number; contentType: string }): Promise<boolean>;
   /** Marks the video `deleting` and queues it for the scheduler in one transaction; false if it was not there. */
   markDeleted(id: string, now: Date): Promise<boolean>;
 }
 
 export interface CommentRepository {
-  create(comment: CommentRecord): Promise<void>;
+  /** Stores the comment if its author and its (not deleted) video still exist; what was missing otherwise. */
+  create(comment: CommentRecord): Promise<DependentWrite>;
   /** Comments of a video, newest first. */
   listByVideo(videoId: string, page: PageRequest): Promise<CommentView[]>;
 }
@@ -103,9 +122,25 @@ export interface Store {
   readonly videos: VideoRepository;
   readonly comments: CommentRepository;
   readonly deletions: DeletionQueue;
+  readonly limits: RateLimits;
   /** Rejects when the backend does not answer. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * Counters in fixed windows, kept in the store so every instance on it shares them (failed
+ * password attempts, comments posted). A window starts at a multiple of its length.
+ */
+export interface RateLimits {
+  /** Counts one event for `key` in the window of `windowMs` that holds `now`; the count after it. */
+  hit(key: string, now: Date, windowMs: number): Promise<number>;
+  /** Events counted for `key` in the window that holds `now`. */
+  count(key: string, now: Date, windowMs: number): Promise<number>;
+  /** Forgets `key`'s count (a successful login clears its failures). */
+  reset(key: string): Promise<void>;
+  /** Removes counters of windows that ended before `now`. */
+  sweep(now: Date): Promise<void>;
 }
 
 /** A row of the scheduler's queue (`video_del_rec`). */

@@ -9,6 +9,11 @@ export interface FileBody {
   start: number;
   /** Inclusive. */
   end: number;
+  /**
+   * A send that moves no bytes for this long (a client that stopped reading) is cut, so
+   * its stream token comes back. Hosts apply it to the socket or send they own.
+   */
+  idleTimeoutMs: number;
 }
 
 // A registered symbol, so a host still finds it if two copies of the core are loaded.

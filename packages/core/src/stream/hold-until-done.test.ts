@@ -128,7 +128,7 @@ describe('holdUntilDone', () => {
 
   it('keeps the file the body comes from, and a host that sends the file itself still releases', async () => {
     const src = source([bytes(9)]);
-    const file = { path: '/data/videos/x', start: 10, end: 19 };
+    const file = { path: '/data/videos/x', start: 10, end: 19, idleTimeoutMs: 60_000 };
     const done = vi.fn();
     const held = holdUntilDone(withFileBody(new Response(src.stream), file), done);
     expect(fileBodyOf(held)).toEqual(file);

@@ -100,4 +100,27 @@ describe('createTokenBucket', () => {
     }
     expect(createTokenBucket(1).capacity).toBe(1);
   });
+
+  it('lets one client hold only its share, and gives it back to that client', () => {
+    const bucket = createTokenBucket(4, 2);
+    const a1 = bucket.take('10.0.0.1');
+    const a2 = bucket.take('10.0.0.1');
+    expect(bucket.take('10.0.0.1')).toBeUndefined();
+    // Others still get the tokens the first client may not take.
+    const b1 = bucket.take('10.0.0.2');
+    expect(b1).toBeTypeOf('function');
+    expect(bucket.available).toBe(1);
+    a1?.();
+    a1?.();
+    expect(bucket.take('10.0.0.1')).toBeTypeOf('function');
+    expect(bucket.take('10.0.0.1')).toBeUndefined();
+    a2?.();
+    b1?.();
+    // One token is still out: the one client 10.0.0.1 took again.
+    expect(bucket.available).toBe(3);
+  });
+
+  it('refuses a share below one token', () => {
+    expect(() => createTokenBucket(4, 0)).toThrow(RangeError);
+  });
 });

@@ -55,3 +55,37 @@ export function limitBytes(stream: ReadableStream<Uint8Array>, limit: number): R
     }),
   );
 }
+
+/**
+ * Passes a stream through, failing it with `error()` when its source yields nothing for
+ * `idleMs` while it is being read. Time spent by the reader (a slow disk) does not count.
+ */
+export function failWhenIdle(
+  stream: ReadableStream<Uint8Array>,
+  idleMs: number,
+  error: () => Error,
+): ReadableStream<Uint8Array> {
+  const reader = stream.getReader();
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const idle = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(error()), idleMs);
+        });
+        try {
+          const { done, value } = await Promise.race([reader.read(), idle]);
+          if (done) controller.close();
+          else controller.enqueue(value);
+        } catch (failure) {
+          reader.cancel(failure).catch(() => {});
+          controller.error(failure);
+        } finally {
+          clearTimeout(timer);
+        }
+      },
+      cancel: (reason) => reader.cancel(reason),
+    },
+    { highWaterMark: 0 },
+  );
+}

@@ -4,6 +4,8 @@ import { migrations as allMigrations, type Migration } from './migrations.js';
 // Named locks are server-wide: the database name keeps deployments that share a server apart.
 const LOCK = "CONCAT('vodkit_migrate:', DATABASE())";
 const LOCK_WAIT_SECONDS = 60;
+/** ER_TABLE_EXISTS_ERROR, ER_DUP_FIELDNAME, ER_DUP_KEYNAME. */
+const ALREADY_THERE = new Set([1050, 1060, 1061]);
 
 /**
  * Applies the migrations this database has not seen, in order. A named lock
@@ -25,8 +27,13 @@ export async function migrate(pool: Pool, migrations: Migration[] = allMigration
       const applied: number[] = [];
       for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
         if (done.has(migration.version)) continue;
-        // DDL commits implicitly in MySQL, so statements are written to be safe to re-run.
-        for (const statement of migration.statements) await conn.query(statement);
+        // DDL commits implicitly in MySQL: a migration cut short is run again from its first
+        // statement, and what that one already added counts as done.
+        for (const statement of migration.statements) {
+          await conn.query(statement).catch((error: unknown) => {
+            if (!ALREADY_THERE.has((error as { errno?: number }).errno ?? 0)) throw error;
+          });
+        }
         await conn.query('INSERT INTO vodkit_migrations (version, name, applied_at) VALUES (?, ?, ?)', [
           migration.version,
           migration.name,

@@ -76,4 +76,27 @@ export const migrations: Migration[] = [
       'CREATE INDEX IF NOT EXISTS ix_video_del_rec_owner ON video_del_rec (lease_owner)',
     ],
   },
+  {
+    version: 3,
+    name: 'case-insensitive user names, session sweeps, rate limits',
+    // Portable to MySQL 8 and MariaDB (no IF NOT EXISTS on columns and indexes): migrate()
+    // treats "already there" errors as done, so a migration cut short is safe to run again.
+    statements: [
+      `ALTER TABLE users ADD COLUMN user_name_key VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NULL`,
+      // Names that already differ only in case keep working; one of each group holds the key,
+      // and no new look-alike can be registered.
+      `UPDATE users u JOIN (SELECT MIN(id) AS id FROM users GROUP BY LOWER(user_name)) keeper ON keeper.id = u.id
+       SET u.user_name_key = LOWER(u.user_name) WHERE u.user_name_key IS NULL`,
+      'CREATE UNIQUE INDEX uq_users_user_name_key ON users (user_name_key)',
+      // sessions.sweep: every expired session, of every user.
+      'CREATE INDEX ix_sessions_expiry ON sessions (expires_at)',
+      `CREATE TABLE IF NOT EXISTS rate_limits (
+        bucket VARCHAR(200) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,
+        window_start DATETIME(3) NOT NULL,
+        expires_at DATETIME(3) NOT NULL,
+        hits INT UNSIGNED NOT NULL,
+        KEY ix_rate_limits_expiry (expires_at)
+      ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+    ],
+  },
 ];

@@ -1,0 +1,26 @@
+/** At most `count` events per fixed window of `windowMs`. */
+export interface Rate {
+  count: number;
+  windowMs: number;
+}
+
+const MINUTE_MS = 60_000;
+
+/**
+ * Every default of vodkit's settings, written once: the CLI's flags, `createVodkit` and
+ * `openVodkit` all read them from here.
+ */
+export const defaults = {
+  streamTokens: 64,
+  /** A quarter of the default tokens: one address (or one NAT) cannot take the whole instance. */
+  streamTokensPerClient: 16,
+  maxUploadBytes: 2 * 1024 ** 3,
+  streamIdleTimeoutMs: MINUTE_MS,
+  sessionTtlMs: 24 * 60 * MINUTE_MS,
+  sessionsPerUser: 20,
+  passwordFailuresPerAccount: { count: 10, windowMs: 15 * MINUTE_MS } as Rate,
+  passwordFailuresPerClient: { count: 50, windowMs: 15 * MINUTE_MS } as Rate,
+  commentsPerUser: { count: 30, windowMs: MINUTE_MS } as Rate,
+  databaseTimeoutMs: 5_000,
+  shutdownTimeoutMs: 10_000,
+} as const;
