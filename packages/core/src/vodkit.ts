@@ -151,7 +151,8 @@ export function createVodkit(options: VodkitOptions): Vodkit {
       });
     }
     try {
-      return holdUntilDone(await dispatch({ route, params }, request, url, client, route.handler), release);
+      const response = await dispatch({ route, params }, request, url, client, route.handler);
+      return holdUntilDone(response, release, upload?.idleTimeoutMs);
     } catch (error) {
       release();
       throw error;

@@ -87,4 +87,19 @@ describe('scryptPasswords', () => {
       await expect(passwords.verify('correct horse battery', stored), stored).resolves.toBe(false);
     }
   });
+
+  it('computes at most `concurrency` hashes at once, and refuses with 503 past 256 waiting', async () => {
+    const limited = scryptPasswords({ N: 1024, concurrency: 1 });
+    const stored = await limited.hash('correct horse battery');
+    const results = await Promise.allSettled(
+      Array.from({ length: 300 }, () => limited.verify('correct horse battery', stored)),
+    );
+    const refused = results.filter((result) => result.status === 'rejected');
+    // One running, 256 waiting: the rest are told to come back, the others all verify.
+    expect(refused).toHaveLength(300 - 257);
+    for (const result of refused) expect(result.reason).toMatchObject({ code: 'UNAVAILABLE', status: 503 });
+    expect(results.filter((result) => result.status === 'fulfilled' && result.value === true)).toHaveLength(257);
+    // Once the queue drained, hashing works again.
+    await expect(limited.verify('correct horse battery', stored)).resolves.toBe(true);
+  });
 });

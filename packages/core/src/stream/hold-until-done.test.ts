@@ -142,4 +142,26 @@ describe('holdUntilDone', () => {
   it('has no file for a response that had none', () => {
     expect(fileBodyOf(holdUntilDone(new Response('x'), () => {}))).toBeUndefined();
   });
+
+  it('counts a body its reader stops pulling for idleMs as over: done, source cancelled, body failed', async () => {
+    vi.useFakeTimers();
+    try {
+      const src = source([bytes(1), bytes(2), bytes(3)]);
+      const done = vi.fn();
+      const held = holdUntilDone(new Response(src.stream), done, 1000);
+      const reader = held.body?.getReader();
+      if (!reader) throw new Error('expected a body');
+      expect((await reader.read()).value).toEqual(bytes(1));
+      await vi.advanceTimersByTimeAsync(999);
+      expect(done).not.toHaveBeenCalled();
+      // A pull in time keeps it going; then the reader stops.
+      expect((await reader.read()).value).toEqual(bytes(2));
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(done).toHaveBeenCalledTimes(1);
+      expect(src.cancelled).toHaveLength(1);
+      await expect(reader.read()).rejects.toThrow(/read nothing for 1000 ms/);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });
