@@ -112,6 +112,16 @@ export function storeGuardSuite(kind: StoreKind): void {
       expect(await store.limits.hit('k', at(window + 1), window)).toBe(1);
     });
 
+    it('takes back a hit with a negative delta, never below zero', async () => {
+      await store.limits.hit('d', at(0), MINUTE);
+      await store.limits.hit('d', at(0), MINUTE);
+      expect(await store.limits.hit('d', at(0), MINUTE, -1)).toBe(1);
+      expect(await store.limits.hit('d', at(0), MINUTE, -1)).toBe(0);
+      expect(await store.limits.hit('d', at(0), MINUTE, -1)).toBe(0);
+      expect(await store.limits.hit('fresh', at(0), MINUTE, -1)).toBe(0);
+      expect(await store.limits.hit('d', at(0), MINUTE)).toBe(1);
+    });
+
     it('counts every one of concurrent hits', async () => {
       const counts = await Promise.all(Array.from({ length: 25 }, () => store.limits.hit('burst', at(0), MINUTE)));
       expect(await store.limits.count('burst', at(0), MINUTE)).toBe(25);

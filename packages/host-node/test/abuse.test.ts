@@ -37,6 +37,15 @@ const abuseSuite = (kind: StoreKind) => {
       expect((await login(server.url, 'bystander', 'the right password')).status).toBe(200);
     });
 
+    it('lets no more than the quota through when guesses arrive all at once', async () => {
+      await register(server.url, 'burst.target', 'the right password');
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => login(server.url, 'burst.target', `parallel guess ${i}`)),
+      );
+      const statuses = answers.map((answer) => answer.status).sort();
+      expect(statuses).toEqual([...Array(3).fill(401), ...Array(17).fill(429)]);
+    });
+
     it('counts wrong passwords on account deletion, and a right login clears the count', async () => {
       const owner = await register(server.url, 'deleter', 'the right password');
       const del = (pwd: string) =>

@@ -21,8 +21,8 @@ const tooMany = (message: string, now: Date, rate: Rate) =>
 
 /**
  * The abuse limits, counted in the store so every instance on it shares them. Password checks
- * are refused before any hashing once a limit is reached, so a guesser costs a counter read,
- * not a scrypt.
+ * are refused before any hashing once a limit is reached, so a guesser costs a counter, not a
+ * scrypt.
  */
 export function createAbuseLimits(store: Store, limits: AbuseLimits, now: () => Date) {
   const { passwordFailuresPerAccount: perAccount, passwordFailuresPerClient: perClient } = limits;
@@ -31,32 +31,32 @@ export function createAbuseLimits(store: Store, limits: AbuseLimits, now: () => 
   const clientKey = (client: string) => `password:client:${client}`;
 
   return {
-    /** Before a password check: 429 when the account or the address has failed too often. */
-    async beforePasswordCheck(userName: string, client: string) {
+    /**
+     * Counts a password check before it runs, so that guesses sent in parallel cannot get past
+     * the limit while their hashes are computed: 429 (and no hashing) once the account or the
+     * address is over its quota. Call `succeeded()` when the password was right: it clears the
+     * account's failures and takes back the address's count of this attempt.
+     */
+    async passwordAttempt(userName: string, client: string) {
       const at = now();
       const [account, address] = await Promise.all([
-        perAccount ? store.limits.count(accountKey(userName), at, perAccount.windowMs) : 0,
-        perClient ? store.limits.count(clientKey(client), at, perClient.windowMs) : 0,
+        perAccount ? store.limits.hit(accountKey(userName), at, perAccount.windowMs) : 0,
+        perClient ? store.limits.hit(clientKey(client), at, perClient.windowMs) : 0,
       ]);
-      if (perAccount && account >= perAccount.count) {
+      if (perAccount && account > perAccount.count) {
         throw tooMany('Too many failed password attempts for this account; retry later.', at, perAccount);
       }
-      if (perClient && address >= perClient.count) {
+      if (perClient && address > perClient.count) {
         throw tooMany('Too many failed password attempts from this address; retry later.', at, perClient);
       }
-    },
-
-    async passwordFailed(userName: string, client: string) {
-      const at = now();
-      await Promise.all([
-        perAccount && store.limits.hit(accountKey(userName), at, perAccount.windowMs),
-        perClient && store.limits.hit(clientKey(client), at, perClient.windowMs),
-      ]);
-    },
-
-    /** The right password clears the account's failures (not the address's: one guesser may try many accounts). */
-    async passwordSucceeded(userName: string) {
-      if (perAccount) await store.limits.reset(accountKey(userName));
+      return {
+        async succeeded() {
+          await Promise.all([
+            perAccount && store.limits.reset(accountKey(userName)),
+            perClient && store.limits.hit(clientKey(client), at, perClient.windowMs, -1),
+          ]);
+        },
+      };
     },
 
     /** Counts a comment of `userId`; 429 past the limit. */

@@ -30,9 +30,9 @@ export function userHandlers({
   };
   /** A password check under the abuse limits: 429 before hashing once the account or address failed too often. */
   const checkPassword = async (userName: string, password: string, stored: string | undefined, client: string) => {
-    await abuse.beforePasswordCheck(userName, client);
+    const attempt = await abuse.passwordAttempt(userName, client);
     const ok = await matches(password, stored);
-    await (ok ? abuse.passwordSucceeded(userName) : abuse.passwordFailed(userName, client));
+    if (ok) await attempt.succeeded();
     return ok;
   };
 

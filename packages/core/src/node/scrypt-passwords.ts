@@ -11,7 +11,7 @@ export interface ScryptParameters {
   /**
    * Hashes computed at once. scrypt runs on libuv's thread pool (4 threads), the same one file
    * reads use, and takes a core while it runs: unbounded, a burst of logins leaves video
-   * streams waiting for both. Default: half the cores, at least one.
+   * streams waiting for both. Default: half the cores, and at most half the pool, at least one.
    */
   concurrency: number;
 }
@@ -50,7 +50,10 @@ const DEFAULTS: ScryptParameters = {
   N: 2 ** 15,
   r: 8,
   p: 1,
-  concurrency: Math.max(1, Math.floor(availableParallelism() / 2)),
+  concurrency: Math.max(
+    1,
+    Math.min(Math.floor(availableParallelism() / 2), Math.floor((Number(process.env.UV_THREADPOOL_SIZE) || 4) / 2)),
+  ),
 };
 
 /** The most memory verifying one stored hash may ask scrypt for. */

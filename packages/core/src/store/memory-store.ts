@@ -279,11 +279,11 @@ export function memoryStore(): Store {
       },
     },
     limits: {
-      async hit(key, now, windowMs) {
+      async hit(key, now, windowMs, delta = 1) {
         open();
         const start = windowStart(now, windowMs).getTime();
         const counter = counters.get(key);
-        const hits = counter?.start === start ? counter.hits + 1 : 1;
+        const hits = Math.max(0, (counter?.start === start ? counter.hits : 0) + delta);
         counters.set(key, { start, end: start + windowMs, hits });
         return hits;
       },

@@ -133,8 +133,11 @@ export interface Store {
  * password attempts, comments posted). A window starts at a multiple of its length.
  */
 export interface RateLimits {
-  /** Counts one event for `key` in the window of `windowMs` that holds `now`; the count after it. */
-  hit(key: string, now: Date, windowMs: number): Promise<number>;
+  /**
+   * Adds `delta` (default 1; -1 takes back an event counted ahead of its outcome) to `key`'s
+   * count in the window of `windowMs` that holds `now`, never below 0; the count after it.
+   */
+  hit(key: string, now: Date, windowMs: number, delta?: number): Promise<number>;
   /** Events counted for `key` in the window that holds `now`. */
   count(key: string, now: Date, windowMs: number): Promise<number>;
   /** Forgets `key`'s count (a successful login clears its failures). */

@@ -92,17 +92,19 @@ export function mysqlSessions(db: Database): SessionRepository {
 
 export function mysqlLimits(db: Database): RateLimits {
   return {
-    async hit(key, now, windowMs) {
+    async hit(key, now, windowMs, delta = 1) {
       const start = windowStart(now, windowMs);
+      const step = Math.trunc(delta);
       // MySQL assigns left to right: `hits` is computed against the window stored before this hit.
       await db.write(
-        `INSERT INTO rate_limits (bucket, window_start, expires_at, hits) VALUES (?, ?, ?, 1)
-         ON DUPLICATE KEY UPDATE hits = IF(window_start = VALUES(window_start), hits + 1, 1),
+        `INSERT INTO rate_limits (bucket, window_start, expires_at, hits) VALUES (?, ?, ?, GREATEST(?, 0))
+         ON DUPLICATE KEY UPDATE
+           hits = GREATEST(IF(window_start = VALUES(window_start), CAST(hits AS SIGNED), 0) + ?, 0),
            expires_at = VALUES(expires_at), window_start = VALUES(window_start)`,
-        [key, start, new Date(start.getTime() + windowMs)],
+        [key, start, new Date(start.getTime() + windowMs), step, step],
       );
       const [row] = await db.rows('SELECT hits FROM rate_limits WHERE bucket = ? AND window_start = ?', [key, start]);
-      return Number(row?.hits ?? 1);
+      return Number(row?.hits ?? 0);
     },
     async count(key, now, windowMs) {
       const [row] = await db.rows('SELECT hits FROM rate_limits WHERE bucket = ? AND window_start = ?', [
