@@ -4,7 +4,7 @@ import { newSessionToken } from './auth/session-token.js';
 import { createSessions } from './auth/sessions.js';
 import { creationClock } from './clock.js';
 import { defaults } from './defaults.js';
-import { isVodkitError, VodkitError } from './errors/vodkit-error.js';
+import { asVodkitError, describeError, isVodkitError, VodkitError } from './errors/vodkit-error.js';
 import type { HandlerDeps } from './handlers/types.js';
 import { clientAddress, trustedSet } from './http/client-address.js';
 import { dispatch } from './http/dispatch.js';
@@ -168,15 +168,21 @@ export function createVodkit(options: VodkitOptions): Vodkit {
       const client = clientAddress(info?.remoteAddress, request.headers.get('x-forwarded-for'), trusted);
       return await serve(found.route, found.params, request, url, client);
     } catch (error) {
-      if (isVodkitError(error)) return error.toResponse();
-      // The client went away: whatever failed after that is not a fault to log, and nobody reads the answer.
-      if (request.signal.aborted) return new VodkitError('CLIENT_CLOSED_REQUEST').toResponse();
-      logger.error('request failed', {
-        method: request.method,
-        url: request.url,
-        error: error instanceof Error ? error.stack : String(error),
-      });
-      return new VodkitError('INTERNAL').toResponse();
+      // The client went away: whatever failed after that (its body cut short, too) is not a fault
+      // to log, and nobody reads the answer.
+      if (!isVodkitError(error) && request.signal.aborted) return new VodkitError('CLIENT_CLOSED_REQUEST').toResponse();
+      const answer = asVodkitError(error) ?? new VodkitError('INTERNAL', { cause: error });
+      // A server-side failure (a full disk, a store that does not answer, a bug) is logged with its
+      // cause, so the operator learns why; refusals of the request itself are not.
+      if (answer.status >= 500 && answer.cause !== undefined) {
+        logger.error('request failed', {
+          method: request.method,
+          url: request.url,
+          code: answer.code,
+          error: describeError(answer.cause),
+        });
+      }
+      return answer.toResponse();
     }
   };
 

@@ -46,3 +46,44 @@ export class VodkitError extends Error {
 }
 
 export const isVodkitError = (value: unknown): value is VodkitError => value instanceof VodkitError;
+
+/**
+ * Codes with which drivers say a server cannot be reached or stopped answering (Node's socket
+ * errors, mysql2's): a store adapter that lets one through means "unavailable", not a bug.
+ */
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+]);
+
+/**
+ * The error as vodkit answers it: a VodkitError as is, a driver's "cannot reach the server"
+ * (marked `fatal`, or a known code) as 503 UNAVAILABLE with Retry-After; undefined for anything
+ * else, which is a fault (500).
+ */
+export function asVodkitError(error: unknown): VodkitError | undefined {
+  if (isVodkitError(error)) return error;
+  const { code, fatal } = (error ?? {}) as { code?: unknown; fatal?: unknown };
+  if (fatal === true || (typeof code === 'string' && UNREACHABLE.has(code))) {
+    return new VodkitError('UNAVAILABLE', {
+      message: 'A service vodkit depends on does not answer right now; retry shortly.',
+      headers: { 'retry-after': '1' },
+      cause: error,
+    });
+  }
+  return undefined;
+}
+
+/** An error for a log line: its stack (message included), and its code when it has one. */
+export const describeError = (error: unknown): string => {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as { code?: unknown }).code;
+  return `${error.stack ?? error.message}${typeof code === 'string' ? ` (${code})` : ''}`;
+};

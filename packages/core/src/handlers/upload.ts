@@ -25,6 +25,8 @@ const mediaType = (request: Request) => request.headers.get('content-type')?.spl
 
 /** A file in place without its record, older than this, belongs to no upload that can still finish. */
 const ORPHAN_AFTER_MS = 30_000;
+/** About half an hour of retries (1 s doubling up to a minute) for a record whose outcome is unknown. */
+const SETTLE_ATTEMPTS = 36;
 
 const stalled = () =>
   new VodkitError('REQUEST_TIMEOUT', { message: 'The upload stopped sending bytes; send it again.' });
@@ -72,6 +74,11 @@ export function uploadHandler(
     const existing = await storage.stat(video.id);
     if (!existing) return;
     if (video.status !== 'pending') throw new VodkitError('ALREADY_UPLOADED');
+    // Left by this process's own upload whose record failed, and the store has just said pending.
+    if (unsettled.delete(video.id)) {
+      await storage.delete(video.id);
+      return;
+    }
     const waitMs = existing.mtimeMs + ORPHAN_AFTER_MS - Date.now();
     if (waitMs > 0) {
       throw new VodkitError('ALREADY_UPLOADED', {
@@ -83,15 +90,49 @@ export function uploadHandler(
   };
 
   /**
-   * Records the stored file. Store and storage agree whatever fails: when the record cannot be
-   * written the file goes, and the video stays `pending`, ready for another upload.
+   * Videos whose file is in place while whether markReady was applied is not known: its answer
+   * was lost, or a statement sent to a frozen server may still run when the server resumes.
+   * Deleting the file then could leave a `ready` video without one; keeping it leaves, at worst,
+   * a `pending` video with a file, which `settle` (or the next upload) resolves once the store
+   * answers.
+   */
+  const unsettled = new Set<string>();
+
+  /** Asks the store which it was: the file stays for a `ready` video and goes for a `pending` one. */
+  const settle = async (videoId: string): Promise<'ready' | 'pending' | 'gone'> => {
+    const found = await store.videos.find(videoId);
+    if (!unsettled.has(videoId)) return found?.status === 'ready' ? 'ready' : 'pending';
+    unsettled.delete(videoId);
+    if (found?.status === 'ready') return 'ready';
+    // Pending: the record never happened. Gone: the video is deleted and its file with it.
+    await storage.delete(videoId);
+    return found ? 'pending' : 'gone';
+  };
+
+  /** Tries `settle` again and again, further apart each time, until the store answers. */
+  const settleLater = (videoId: string, attempt = 0) => {
+    if (attempt >= SETTLE_ATTEMPTS) return;
+    const timer = setTimeout(
+      () => void settle(videoId).catch(() => settleLater(videoId, attempt + 1)),
+      Math.min(1000 * 2 ** attempt, 60_000),
+    );
+    (timer as { unref?: () => void }).unref?.();
+  };
+
+  /**
+   * Records the stored file. Store and storage agree whatever fails: the video ends `ready`
+   * with its file, or `pending` without one and ready for another upload.
    */
   const record = async (video: VideoView, file: { size: number; contentType: string }) => {
     let marked: boolean;
     try {
       marked = await store.videos.markReady(video.id, file);
     } catch (error) {
-      await storage.delete(video.id).catch(() => {});
+      unsettled.add(video.id);
+      // The store may answer a read even so (the write failed alone): then it says at once.
+      const outcome = await settle(video.id).catch(() => undefined);
+      if (outcome === 'ready') return;
+      if (outcome === undefined) settleLater(video.id);
       throw error;
     }
     if (marked) return;

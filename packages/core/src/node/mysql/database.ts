@@ -32,6 +32,9 @@ const DEADLOCK_ATTEMPTS = 4;
  * connections, shutting down), as opposed to a fault in a statement. mysql2 marks a
  * connection it cannot use any more `fatal`; the rest are codes of its own or the server's.
  */
+/** The code of a command that our own timer ended. */
+const TIMED_OUT = 'VODKIT_DATABASE_TIMEOUT';
+
 const UNAVAILABLE_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -44,6 +47,7 @@ const UNAVAILABLE_CODES = new Set([
   'PROTOCOL_SEQUENCE_TIMEOUT',
   'ER_CON_COUNT_ERROR',
   'ER_SERVER_SHUTDOWN',
+  TIMED_OUT,
 ]);
 
 /**
@@ -112,14 +116,35 @@ export function createDatabase(pool: Pool, timeoutMs: number): Database {
     }
   };
 
+  /**
+   * One command on `conn` within the timeout. mysql2's own `timeout` covers running a
+   * statement but not preparing it, and a server that froze mid-prepare would hold the caller
+   * for as long as it stays frozen; so the timer is ours, and when it fires the connection is
+   * destroyed: nothing that arrives later on it can be read as another command's answer.
+   */
+  const bounded = <T>(conn: PoolConnection, command: Promise<[T, unknown]>) =>
+    new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        conn.destroy();
+        reject(Object.assign(new Error(`No answer from the database within ${timeoutMs} ms.`), { code: TIMED_OUT }));
+      }, timeoutMs);
+      command.then(
+        ([result]) => {
+          clearTimeout(timer);
+          resolve(result);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
+    });
+
   // mysql2 types parameters narrowly; vodkit's are Dates, strings, numbers, nulls and lists of ids.
   const statementsOn = (conn: PoolConnection): Statements => ({
-    rows: async (sql, params = []) =>
-      (await conn.execute<RowDataPacket[]>({ sql, timeout: timeoutMs }, params as never))[0],
-    write: async (sql, params = []) =>
-      (await conn.execute<ResultSetHeader>({ sql, timeout: timeoutMs }, params as never))[0],
-    query: async (sql, params = []) =>
-      (await conn.query<ResultSetHeader>({ sql, timeout: timeoutMs }, params as never))[0],
+    rows: (sql, params = []) => bounded(conn, conn.execute<RowDataPacket[]>(sql, params as never)),
+    write: (sql, params = []) => bounded(conn, conn.execute<ResultSetHeader>(sql, params as never)),
+    query: (sql, params = []) => bounded(conn, conn.query<ResultSetHeader>(sql, params as never)),
   });
 
   /** Errors as callers see them: unavailability as vodkit's 503, anything else as it came. */
@@ -148,16 +173,14 @@ export function createDatabase(pool: Pool, timeoutMs: number): Database {
           withConnection(async (conn) => {
             const tx = statementsOn(conn);
             if (isolation) await tx.query(`SET TRANSACTION ISOLATION LEVEL ${isolation}`);
-            await conn.query({ sql: 'START TRANSACTION', timeout: timeoutMs });
+            await tx.query('START TRANSACTION');
             try {
               const result = await work(tx);
-              await conn.query({ sql: 'COMMIT', timeout: timeoutMs });
+              await tx.query('COMMIT');
               return result;
             } catch (error) {
               // A connection that failed is destroyed by withConnection, which rolls back on the server.
-              if (!isBroken(error)) {
-                await conn.query({ sql: 'ROLLBACK', timeout: timeoutMs }).catch(() => {});
-              }
+              if (!isBroken(error)) await tx.query('ROLLBACK').catch(() => {});
               throw error;
             }
           }),
