@@ -126,6 +126,21 @@ describe('busboyMultipart', () => {
     expect(result.bytes).toBeLessThan(content.byteLength);
   });
 
+  it('rejects with VALIDATION at once for a form past its field limit, whatever follows', async () => {
+    const fields = Array.from({ length: 20 }, (_, i) => textPart(`f${i}`, 'v'));
+    const body = concat([...fields, textPart('x', 'v'.repeat(17_000)), ...filePart('file', fileBytes(1000)), closing]);
+    await expect(busboyMultipart(formRequest(body), 'file')).rejects.toMatchObject({ code: 'VALIDATION' });
+  });
+
+  it('fails the file stream of a form with a second file, rather than waiting for good', async () => {
+    const body = concat([...filePart('file', fileBytes(1000)), ...filePart('other', fileBytes(17_000)), closing]);
+    const stream = await busboyMultipart(formRequest(body), 'file');
+    if (!stream) throw new Error('expected the file');
+    const result = await outcome(stream);
+    expect(result.ended).toBe(false);
+    expect(result.error).toMatchObject({ code: 'VALIDATION', status: 400 });
+  });
+
   it('fails the stream when the file part is complete but the closing boundary never comes', async () => {
     const content = fileBytes(50_000);
     for (const cut of [`--${BOUNDARY}`, `--${BOUNDARY}-`, '']) {

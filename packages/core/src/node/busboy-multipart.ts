@@ -76,14 +76,27 @@ export const busboyMultipart: MultipartFileReader = (request, field) =>
       formParsed();
       resolve(undefined);
     });
-    parser.on('error', (error: Error) => {
-      const failure = error instanceof VodkitError ? error : invalidForm(error);
+    const source = Readable.fromWeb(request.body as NodeReadableStream<Uint8Array>);
+    let failed = false;
+    const fail = (failure: VodkitError) => {
+      if (failed) return;
+      failed = true;
       formFailed(failure);
       // Once the file is handed on, a broken form must fail its stream, not pass as a short file.
       if (file) file.destroy(failure);
       else reject(failure);
-    });
-    Readable.fromWeb(request.body as NodeReadableStream<Uint8Array>)
-      .on('error', (error) => parser.destroy(error))
-      .pipe(parser);
+    };
+    parser.on('error', (error: Error) => fail(error instanceof VodkitError ? error : invalidForm(error)));
+    // Past a limit busboy stops emitting parts but the form would still be read to its end, or,
+    // with nothing left to read it, wait for good: the form is refused at once instead, and what
+    // is left of the body is no longer read (the host drops it and closes the connection).
+    const overLimit = (what: string) => () => {
+      fail(malformed(`has ${what}`));
+      source.unpipe(parser);
+      source.destroy();
+    };
+    parser.on('partsLimit', overLimit('more than 21 parts'));
+    parser.on('filesLimit', overLimit('more than one file'));
+    parser.on('fieldsLimit', overLimit('more than 20 fields'));
+    source.on('error', (error) => parser.destroy(error)).pipe(parser);
   });

@@ -1,0 +1,4 @@
+import { nodeHost } from '../conformance/targets.js';
+import { fuzzContract } from './suite.js';
+
+fuzzContract('node', nodeHost, { runs: 80 });
