@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 /*
  * Property-based fuzzing of every route of the contract, on one target per test file.
  *
@@ -642,6 +643,13 @@ export interface FuzzDefaults {
   runs: number;
   /** Runs of the routes that make new users for each request (a password hash each); `runs` by default. */
   freshUserRuns?: number;
+  /**
+   * The host's own HTTP parser answers heads it refuses before any JavaScript runs (Bun: a bare
+   * 431 past 16 KiB, a closed connection for a method it does not know), so vodkit cannot shape
+   * those answers. The edge properties then check that the server takes them and stays up; the
+   * exact bare answers are pinned in test/hosts/hostile-http.test.ts.
+   */
+  parserAnswersFirst?: boolean;
 }
 
 /** Property-based runs of every route of the contract against one target. */
@@ -819,28 +827,51 @@ export function fuzzContract(label: string, start: StartTarget, defaults: FuzzDe
         ({ route, bent, plan }) => sample(byName.get(route) as CompiledRoute, bend(plan, bent)),
       );
 
-    it(
-      'oversized request heads: headers or a query past 16 KiB, on any route',
-      async () => {
-        const sizes = fc.tuple(fc.constantFrom('header', 'query'), fc.constantFrom(16_500, 40_000, 100_000));
-        const property = onAnyRoute(sizes, (plan, [where, size]) =>
-          where === 'header'
-            ? { ...plan, headers: [...plan.headers, ['x-padding', new Repeat('z', size)]] }
-            : { ...plan, query: [['padding', new Repeat('z', size)]] },
-        );
-        await holds('oversized request heads', property, EDGE_RUNS);
-      },
-      PROPERTY_TIME_LIMIT_MS + 30_000,
-    );
+    if (defaults.parserAnswersFirst) {
+      it("oversized heads and unusual methods: the host's parser refuses them, and the server stays up", async () => {
+        const live = target as Target;
+        const { hostname, port } = new URL((await live.fetch('/healthz')).url);
+        const ask = (head: string) =>
+          new Promise<string>((resolve) => {
+            const socket = connect(Number(port), hostname, () => socket.end(head));
+            let got = '';
+            socket.on('data', (chunk: Buffer) => {
+              got += chunk.toString('latin1');
+            });
+            socket.on('error', () => resolve(got));
+            socket.on('close', () => resolve(got));
+          });
+        const padded = await ask(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Padding: ${'z'.repeat(16_500)}\r\n\r\n`);
+        expect(padded.split('\r\n')[0]).toBe('HTTP/1.1 431 Request Header Fields Too Large');
+        for (const method of ['FOO', 'propfind']) {
+          expect(await ask(`${method} /healthz HTTP/1.1\r\nHost: x\r\n\r\n`)).not.toMatch(/^HTTP\/1\.1 5/);
+        }
+        expect((await live.fetch('/healthz')).status).toBe(200);
+      });
+    } else {
+      it(
+        'oversized request heads: headers or a query past 16 KiB, on any route',
+        async () => {
+          const sizes = fc.tuple(fc.constantFrom('header', 'query'), fc.constantFrom(16_500, 40_000, 100_000));
+          const property = onAnyRoute(sizes, (plan, [where, size]) =>
+            where === 'header'
+              ? { ...plan, headers: [...plan.headers, ['x-padding', new Repeat('z', size)]] }
+              : { ...plan, query: [['padding', new Repeat('z', size)]] },
+          );
+          await holds('oversized request heads', property, EDGE_RUNS);
+        },
+        PROPERTY_TIME_LIMIT_MS + 30_000,
+      );
 
-    it(
-      'unusual methods: unknown to HTTP parsers, or in lower case, on any route',
-      async () => {
-        const property = onAnyRoute(unusualMethod, (plan, method) => ({ ...plan, method }));
-        await holds('unusual methods', property, EDGE_RUNS);
-      },
-      PROPERTY_TIME_LIMIT_MS + 30_000,
-    );
+      it(
+        'unusual methods: unknown to HTTP parsers, or in lower case, on any route',
+        async () => {
+          const property = onAnyRoute(unusualMethod, (plan, method) => ({ ...plan, method }));
+          await holds('unusual methods', property, EDGE_RUNS);
+        },
+        PROPERTY_TIME_LIMIT_MS + 30_000,
+      );
+    }
 
     it('is still up after the run: /healthz 200, and every stream token back', async () => {
       const live = target as Target;

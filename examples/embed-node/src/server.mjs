@@ -5,7 +5,7 @@
 import { createServer } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import { openVodkit } from '@vodkit/core/node';
-import { getRequestListener } from '@vodkit/host-node';
+import { getRequestListener, writeClientError } from '@vodkit/host-node';
 
 /** The path prefixes vodkit serves; everything else stays with the app. */
 export const vodkitPrefixes = ['/api', '/stream', '/upload', '/scheduler'];
@@ -67,7 +67,9 @@ export async function createEmbedServer(options = {}) {
   });
   const vodkitListener = getRequestListener(vodkit);
 
-  const server = createServer((req, res) => {
+  // requireHostHeader: false lets vodkit answer a request without Host in its error shape; the
+  // clientError listener does the same for requests node:http cannot parse.
+  const server = createServer({ requireHostHeader: false }, (req, res) => {
     const { pathname } = new URL(req.url ?? '/', 'http://localhost');
     if (isVodkitPath(pathname)) return void vodkitListener(req, res);
 
@@ -77,6 +79,7 @@ export async function createEmbedServer(options = {}) {
     }
     send(res, 404, 'text/plain; charset=utf-8', `Not found: ${pathname}\n`);
   });
+  server.on('clientError', (error, socket) => writeClientError(error, socket));
 
   const close = async () => {
     await new Promise((resolve) => {

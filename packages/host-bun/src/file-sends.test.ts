@@ -13,11 +13,12 @@ describe('fileSends', () => {
     const released: string[] = [];
     const signal = new AbortController().signal;
 
-    // Two sends in flight, one request still in vodkit's handler.
+    // Two sends in flight, one request still in vodkit's handler (Bun counts it as it enters).
     sends.hold(() => released.push('a'), signal);
     sends.hold(() => released.push('b'), signal);
-    const leave = sends.enter(new AbortController().signal);
     pending = 3;
+    const leave = sends.enter(new AbortController().signal);
+    expect(released).toEqual([]);
     vi.advanceTimersByTime(50);
     expect(released).toEqual([]);
 
@@ -54,6 +55,37 @@ describe('fileSends', () => {
     leave(); // the handler finishes later: counted once only
     vi.advanceTimersByTime(50);
     expect(released).toEqual([]);
+    pending = 0;
+    vi.advanceTimersByTime(10);
+    expect(released).toEqual(['send']);
+  });
+
+  it('gives back the tokens of sends already over as a request enters, before any poll', () => {
+    vi.useFakeTimers();
+    let pending = 1;
+    const sends = fileSends(() => pending);
+    const released: string[] = [];
+    sends.hold(() => released.push('first'), new AbortController().signal);
+    // The send ends and its client asks again at once: Bun counts the new request, not the send.
+    pending = 1;
+    const leave = sends.enter(new AbortController().signal);
+    expect(released).toEqual(['first']);
+    leave();
+  });
+
+  it('does not count a request whose client has already gone as it enters', () => {
+    vi.useFakeTimers();
+    let pending = 1;
+    const sends = fileSends(() => pending);
+    const released: string[] = [];
+    sends.hold(() => released.push('send'), new AbortController().signal);
+    const gone = new AbortController();
+    gone.abort();
+    // Bun no longer counts the request whose client went: the 1 pending is the send.
+    const leave = sends.enter(gone.signal);
+    vi.advanceTimersByTime(50);
+    expect(released).toEqual([]);
+    leave();
     pending = 0;
     vi.advanceTimersByTime(10);
     expect(released).toEqual(['send']);

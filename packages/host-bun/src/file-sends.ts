@@ -8,13 +8,18 @@
  * finished, which drops as a send completes. Requests still in vodkit's handler are counted
  * apart, so `pendingRequests - handling` is never below the sends in flight: when fewer sends
  * can be in flight than tokens are held, the oldest are given back. A token is never given back
- * before its send has ended, at worst a poll (10 ms) after; and at once when the client goes.
+ * before its send has ended; and at once when the client goes.
+ *
+ * The count is checked as each request enters, before vodkit takes a token for it: Bun has
+ * counted a send as over by the time its client has the last byte, so a client that asks again
+ * finds the token of its previous send back. Between requests, a poll (10 ms, while any token
+ * is held) gives the others back.
  */
 export interface FileSends {
   /**
    * A request enters vodkit's handler: it is in `pendingRequests` too, until its client goes
-   * (Bun stops counting it then). Call the returned function when the handler is done; it
-   * also runs on the request's abort, at most once.
+   * (Bun stops counting it then). Tokens of sends already over come back first. Call the
+   * returned function when the handler is done; it also runs on the request's abort, at most once.
    */
   enter(signal: AbortSignal): () => void;
   /** Holds `release` until the send that just started is over (or its client gone). */
@@ -46,7 +51,13 @@ export function fileSends(pendingRequests: () => number): FileSends {
 
   return {
     enter(signal) {
+      // A client already gone is not in pendingRequests: counting it would give a token back early.
+      if (signal.aborted) {
+        if (held.length > 0) check();
+        return () => {};
+      }
       handling += 1;
+      if (held.length > 0) check();
       let left = false;
       const leave = () => {
         if (left) return;

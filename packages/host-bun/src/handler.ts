@@ -1,29 +1,72 @@
-import { fileBodyOf } from '@vodkit/core';
+import { type ConnectionInfo, fileBodyOf } from '@vodkit/core';
 import type { FileSends } from './file-sends.js';
+import { withDefaultHost } from './host-header.js';
 
-/** Anything with vodkit's host contract: `fetch(request)` answering a `Response`. */
+/**
+ * Anything with vodkit's host contract: `fetch(request, info)` answering a `Response`;
+ * `info` carries the peer's address and the request-target to check.
+ */
 export interface FetchHandler {
-  fetch(request: Request): Promise<Response>;
+  fetch(request: Request, info?: ConnectionInfo): Promise<Response>;
 }
+
+/** What `handle` needs of the request's connection. */
+export interface RequestContext {
+  /** The server the request came to: its peer address, its idle timer. */
+  server: Pick<Bun.Server<undefined>, 'requestIP' | 'timeout'>;
+  /** The target for vodkit to check (see raw-target.ts); undefined when Bun's router did not see it. */
+  target?: string | undefined;
+}
+
+/**
+ * Bun's idle timer in whole seconds (at most 255), for at least `ms` of idleness. Bun checks
+ * its timers on 4-second ticks, so a timer of n seconds fires between n - 4 and n seconds
+ * after the last byte moved: 4 seconds more and it is never early.
+ */
+const idleSeconds = (ms: number) => Math.min(255, Math.ceil(ms / 1000) + 4);
+
+/**
+ * Bun applies the request's Range itself to a file answer that has no Content-Range. vodkit
+ * sends the whole file (200) despite a Range it ignores (one it cannot parse, or an If-Range
+ * that no longer matches), and Bun would make that a 206 or a 416: such an answer goes as
+ * vodkit's own stream instead (chunked, a case no player relies on).
+ */
+const rangeIgnored = (request: Request, response: Response) =>
+  request.headers.has('range') && !response.headers.has('content-range');
 
 /**
  * Serves one request: vodkit's answer as is (Bun takes web Responses and streams request
  * bodies), except that a range of a file on disk goes by Bun's own file response, with its
  * Content-Length and sendfile; the core's body, unread, is cancelled when the send is over,
- * which gives the stream token back.
+ * which gives the stream token back. A send that moves no bytes for the file's idle timeout
+ * is cut, which ends it.
  */
-export async function handle(app: FetchHandler, request: Request, sends: FileSends): Promise<Response> {
+export async function handle(
+  app: FetchHandler,
+  request: Request,
+  sends: FileSends,
+  { server, target }: RequestContext,
+): Promise<Response> {
   const leave = sends.enter(request.signal);
   let response: Response;
   try {
-    response = await app.fetch(request);
+    response = await app.fetch(withDefaultHost(request), { remoteAddress: server.requestIP(request)?.address, target });
   } finally {
     leave();
   }
   const file = fileBodyOf(response);
   const coreBody = response.body;
-  if (!file || !coreBody) return response;
+  if (!file || !coreBody || rangeIgnored(request, response)) return response;
   sends.hold(() => void coreBody.cancel().catch(() => {}), request.signal);
+  // Bun sets a request's idle timer back to the server's when its answer starts; set once the
+  // answer is under way (after this function's promise is taken up), it holds for the send.
+  setImmediate(() => {
+    try {
+      server.timeout(request, idleSeconds(file.idleTimeoutMs));
+    } catch {
+      // A send already over has no timer left to set.
+    }
+  });
   return new Response(Bun.file(file.path).slice(file.start, file.end + 1), {
     status: response.status,
     statusText: response.statusText,

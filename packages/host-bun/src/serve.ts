@@ -1,6 +1,9 @@
 import { consoleLogger, type Logger, VodkitError } from '@vodkit/core';
+import { errorFields } from './error-fields.js';
 import { fileSends } from './file-sends.js';
-import { type FetchHandler, handle } from './handler.js';
+import { type FetchHandler, handle, type RequestContext } from './handler.js';
+import { hostRefusal } from './host-header.js';
+import { ambiguousPath, resolvedAway, segmentRoutes, targetOf } from './raw-target.js';
 
 export interface ServeOptions {
   port?: number;
@@ -27,6 +30,25 @@ export async function serve(
 ): Promise<RunningServer> {
   const logger = options.logger ?? consoleLogger;
   const sends = fileSends(() => server.pendingRequests);
+
+  const answer = async (request: Request, context: RequestContext) => {
+    const refusal = hostRefusal(request);
+    if (refusal) return refusal;
+    try {
+      return await handle(app, request, sends, context);
+    } catch (error) {
+      // vodkit never rejects; another FetchHandler may. Nobody reads the answer of a client gone.
+      if (request.signal.aborted) return new VodkitError('CLIENT_CLOSED_REQUEST').toResponse();
+      logger.error('response failed', { method: request.method, url: request.url, ...errorFields(error) });
+      return new VodkitError('INTERNAL').toResponse();
+    }
+  };
+  // Bun matches routes on the raw target: these see its segments before normalisation.
+  const routes: Record<string, (request: Bun.BunRequest, server: Bun.Server<undefined>) => Promise<Response>> = {};
+  for (const pattern of segmentRoutes) {
+    routes[pattern] = (request, server) => answer(request, { server, target: targetOf(request.params, request.url) });
+  }
+
   const server: Bun.Server<undefined> = Bun.serve({
     port: options.port ?? 8000,
     hostname: options.host ?? '127.0.0.1',
@@ -34,12 +56,20 @@ export async function serve(
     // Bun's default of 128 MiB would cut uploads off first.
     maxRequestBodySize: Number.MAX_SAFE_INTEGER,
     // Seconds a connection may sit with no bytes moving (Bun's maximum): a slow upload or a
-    // paused video player is not cut off after Bun's default 10 s.
+    // paused video player is not cut off after Bun's default 10 s. File sends get the stream
+    // idle timeout instead (handler.ts).
     idleTimeout: 255,
-    fetch: (request) => handle(app, request, sends),
-    // vodkit answers every error itself; this is for a fault in the host.
+    // Bun's development mode answers a host fault with its error page, stack included.
+    development: false,
+    // Out of development mode Bun 1.4 sets SO_REUSEPORT unless told not to: a second
+    // instance on a port in use would share it instead of failing to start.
+    reusePort: false,
+    routes,
+    // The targets no segment route matched: "/", empty segments, very long paths.
+    fetch: (request, server) => (resolvedAway(request.url) ? ambiguousPath() : answer(request, { server })),
+    // A file send that fails before its first byte (the file gone since vodkit looked).
     error(error) {
-      logger.error('response failed', { error: error.stack ?? String(error) });
+      logger.error('response failed', errorFields(error));
       return new VodkitError('INTERNAL').toResponse();
     },
   });

@@ -1,11 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { consoleLogger, isVodkitError, type Logger, VodkitError } from '@vodkit/core';
+import { type ConnectionInfo, consoleLogger, isVodkitError, type Logger, VodkitError } from '@vodkit/core';
+import { isAnsweredElsewhere, trackResponse } from './in-flight.js';
 import { toRequest } from './request.js';
 import { writeResponse } from './response.js';
 
-/** Anything with vodkit's host contract: `fetch(request)` answering a `Response`. */
+/**
+ * Anything with vodkit's host contract: `fetch(request, info)` answering a `Response`;
+ * `info` carries the peer's address and the request-target as it arrived.
+ */
 export interface FetchHandler {
-  fetch(request: Request): Promise<Response>;
+  fetch(request: Request, info?: ConnectionInfo): Promise<Response>;
 }
 
 export interface ListenerOptions {
@@ -21,16 +25,20 @@ export type RequestListener = (req: IncomingMessage, res: ServerResponse) => Pro
 export function getRequestListener(app: FetchHandler, options: ListenerOptions = {}): RequestListener {
   const logger = options.logger ?? consoleLogger;
   return async (req, res) => {
+    trackResponse(req.socket, res);
     const controller = new AbortController();
     // 'close' before the response finished means the client went away: cancel the work.
     res.once('close', () => {
       if (!res.writableFinished) controller.abort();
     });
+    // Nothing is written for a client that has gone, nor after writeClientError answered the request.
+    const silenced = () => controller.signal.aborted || isAnsweredElsewhere(res);
 
     let request: Request;
     try {
       request = toRequest(req, controller.signal);
     } catch (error) {
+      if (silenced()) return;
       const refusal = isVodkitError(error)
         ? error
         : new VodkitError('VALIDATION', { message: 'The request line or headers are not valid.' });
@@ -38,14 +46,14 @@ export function getRequestListener(app: FetchHandler, options: ListenerOptions =
     }
 
     try {
-      const response = await app.fetch(request);
-      if (controller.signal.aborted) {
+      const response = await app.fetch(request, { remoteAddress: req.socket.remoteAddress, target: req.url });
+      if (silenced()) {
         await response.body?.cancel().catch(() => {});
         return;
       }
       await writeResponse(response, res, req.complete || req.readableEnded);
     } catch (error) {
-      if (controller.signal.aborted) return;
+      if (silenced()) return;
       logger.error('response failed', {
         method: req.method,
         url: req.url,

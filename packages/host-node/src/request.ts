@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { VodkitError } from '@vodkit/core';
+import { hostOf } from './host-header.js';
 
 /** Headers Node gives as a list of raw pairs, copied without joining set-cookie and friends wrongly. */
 const toHeaders = (raw: string[]) => {
@@ -65,26 +65,13 @@ function bodyOf(req: IncomingMessage): ReadableStream<Uint8Array> {
 }
 
 /**
- * "." and ".." path segments, plain or percent-encoded, and backslashes (which URL
- * parsing reads as "/"). Resolved, they would route the request to another path than
- * the one a proxy in front of vodkit saw: a rule there on "/api/user/admin" would not
- * stop "/api/user/x/%2e%2e/admin". Such paths are refused instead.
- */
-const AMBIGUOUS_PATH = /\\|(?:^|\/)(?:\.|%2e){1,2}(?=\/|$)/i;
-
-/**
  * A web Request for a node:http request; `signal` aborts when the client goes away.
- * Throws a VodkitError for a target vodkit refuses to interpret.
+ * Throws a VodkitError for a missing or bad Host. The path is checked by vodkit itself,
+ * from the raw target the listener passes along.
  */
 export function toRequest(req: IncomingMessage, signal: AbortSignal): Request {
-  // The path is all vodkit routes on; a bad Host header must not turn into a bad URL.
-  const host = /^[A-Za-z0-9.\-:[\]]+$/.test(req.headers.host ?? '') ? req.headers.host : 'localhost';
+  const host = hostOf(req);
   const target = req.url ?? '/';
-  if (AMBIGUOUS_PATH.test(target.split('?')[0] as string)) {
-    throw new VodkitError('VALIDATION', {
-      details: [{ path: 'path', message: 'may not contain "." or ".." segments or backslashes' }],
-    });
-  }
   // A target in origin-form is a path: resolved against a base, "//x/api/..." would make
   // "x" the host and route as "/api/...", so it is appended to the origin instead.
   const url = target.startsWith('/') ? new URL(`http://${host}${target}`) : new URL(target, `http://${host}`);

@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { type FileBody, fileBodyOf } from '@vodkit/core';
+import { cutWhenIdle } from './idle-cut.js';
 
 const toRawHeaders = (headers: Headers) => {
   const raw: [string, string][] = [];
@@ -68,14 +69,28 @@ export async function writeResponse(response: Response, res: ServerResponse, req
 }
 
 /**
- * A file range piped from a file stream straight to the socket: no web stream
- * in between, no chunk copied through JavaScript. The web body is cancelled
- * unread afterwards, which runs its cleanup (the stream token goes back).
+ * A file range piped from a file stream straight to the socket: no web stream in between,
+ * no chunk copied through JavaScript. The web body is cancelled unread, which runs its
+ * cleanup (the stream token goes back) as soon as the file stream ends: its last byte is
+ * then in the socket's hands, before the client can have it and ask again. A client that
+ * stops reading for the file's idle timeout is cut, and its token goes back too.
  */
 async function sendFile(file: FileBody, body: ReadableStream<Uint8Array>, res: ServerResponse) {
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    void body.cancel().catch(() => {});
+  };
+  const source = createReadStream(file.path, { start: file.start, end: file.end, highWaterMark: 256 * 1024 });
+  source.once('end', release);
+  const stopWatching = cutWhenIdle(res, file.idleTimeoutMs);
+  // Until the last byte has left for the client, not just the file stream's end.
+  res.once('finish', stopWatching);
   try {
-    await pipeline(createReadStream(file.path, { start: file.start, end: file.end, highWaterMark: 256 * 1024 }), res);
+    await pipeline(source, res);
   } finally {
-    await body.cancel().catch(() => {});
+    stopWatching();
+    release();
   }
 }

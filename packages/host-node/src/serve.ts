@@ -30,8 +30,9 @@ export async function serve(
 ): Promise<RunningServer> {
   const server = createServer(
     // Node's default of 5 minutes for a whole request would cut off large uploads on slow
-    // links; headers must still arrive within headersTimeout (60 s).
-    { requestTimeout: 60 * 60 * 1000 },
+    // links; headers must still arrive within headersTimeout (60 s). A request without Host
+    // reaches the listener, which refuses it in the one error shape instead of Node's bare 400.
+    { requestTimeout: 60 * 60 * 1000, requireHostHeader: false },
     getRequestListener(app, options.logger ? { logger: options.logger } : {}),
   );
   server.listen(options.port ?? 8000, options.host ?? '127.0.0.1');
@@ -48,10 +49,7 @@ export async function serve(
     inFlight.add(res);
     res.once('close', () => inFlight.delete(res));
   });
-  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
-    const busy = [...inFlight].some((res) => res.socket === socket);
-    writeClientError(error, socket, busy);
-  });
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => writeClientError(error, socket));
 
   const close = () => {
     closing ??= (async () => {

@@ -11,16 +11,16 @@ const UUID = '7a0c5e1f-2b3d-4c4e-9f5a-6b7c8d9e0f1a';
 /**
  * Paths sent byte for byte, each a 400 VALIDATION naming what is wrong: `:vid` must be
  * a UUID and `:user_name` a user name, checked before any I/O; dot segments (`..`,
- * `%2e%2e`, `.`) and backslashes are refused as a whole (`path`), not resolved into
- * another route.
+ * `%2e%2e`, `.`) and backslashes (`\`, `%5C`) are refused as a whole (`path`), not
+ * resolved into another route.
  */
 const paths: [method: string, path: string, where: 'params.vid' | 'params.user_name' | 'path'][] = [
   ['GET', '/api/videos/not-a-uuid', 'params.vid'],
   ['GET', '/api/videos/..%2F..%2Fetc%2Fpasswd', 'params.vid'],
   ['GET', '/api/videos/..%2f..%2fetc%2fpasswd/comments', 'params.vid'],
-  ['GET', '/api/videos/..%5C..%5Cwindows', 'params.vid'],
+  ['GET', '/api/videos/..%5C..%5Cwindows', 'path'],
   ['GET', '/api/videos/%2e%2e%2f', 'params.vid'],
-  ['GET', '/api/videos/x%5c..', 'params.vid'],
+  ['GET', '/api/videos/x%5c..', 'path'],
   ['GET', '/api/videos/...', 'params.vid'],
   ['GET', '/api/videos/%2e%2e', 'path'],
   ['GET', '/api/videos/%2E%2e/comments', 'path'],

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { contract, createVodkit, type Logger, memoryStore, type Vodkit } from '@vodkit/core';
-import { type FetchHandler, getRequestListener, serve } from '@vodkit/host-node';
+import { type FetchHandler, getRequestListener, serve, writeClientError } from '@vodkit/host-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { call, register } from '../../../test/support/server.js';
 import { testPasswords } from '../../../test/support/stores.js';
@@ -189,6 +189,50 @@ describe('getRequestListener in an existing node:http server', () => {
     await expect(fetch(`${url}/x`).then((response) => response.text())).rejects.toThrow();
     expect(errors).toHaveLength(1);
     expect((await fetch(`${url}/own`)).status).toBe(200);
+  });
+});
+
+describe('getRequestListener with writeClientError in an embedding server', () => {
+  /** An app's server that mounts vodkit as the README says: Host checked by vodkit, client errors shaped. */
+  async function embedded(logger: Logger) {
+    const server = createServer({ requireHostHeader: false }, getRequestListener(newVodkit(logger), { logger }));
+    server.on('clientError', (error: NodeJS.ErrnoException, socket) => writeClientError(error, socket));
+    return listen(server);
+  }
+
+  it('refuses HTTP/1.1 without Host in the one error shape', async () => {
+    const { logger, errors } = recordingLogger();
+    const url = await embedded(logger);
+    const conn = await openRaw(url);
+    conn.socket.write('GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n');
+    await within(5000, 'the server closes the connection', conn.closed);
+    const answer = parseResponse(conn.received());
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.body).error).toMatchObject({ code: 'VALIDATION', details: [{ path: 'headers.host' }] });
+    expect(errors).toEqual([]);
+  });
+
+  it('answers a body that breaks while vodkit reads it once, in the one error shape, and writes nothing after', async () => {
+    const { logger, errors } = recordingLogger();
+    const url = await embedded(logger);
+    const conn = await openRaw(url);
+    conn.socket.write(
+      'POST /api/register HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{"use\r\n',
+    );
+    await sleep(100);
+    conn.socket.write('zz\r\n');
+    await within(5000, 'the server closes the connection', conn.closed);
+    // Time for vodkit's own answer to the failed body read, which must not be written.
+    await sleep(100);
+    const answer = parseResponse(conn.received());
+    expect(answer.status).toBe(400);
+    expect(answer.headers.get('connection')).toBe('close');
+    expect(JSON.parse(answer.body)).toEqual({
+      error: { code: 'VALIDATION', message: 'The request is not valid.' },
+    });
+    expect(conn.received().match(/HTTP\/1\.1 /g)).toHaveLength(1);
+    expect((await call(url, 'GET', '/healthz')).status).toBe(200);
+    expect(errors).toEqual([]);
   });
 });
 

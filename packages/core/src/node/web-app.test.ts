@@ -53,4 +53,16 @@ describe('withWebApp', () => {
     expect((await get('/..%2fvodkit-web-secret.txt')).status).toBe(404);
     expect((await get('/%E0%A4%A')).status).toBe(400);
   });
+
+  it("refuses dot segments in the page's paths too, and hands vodkit the connection's info", async () => {
+    const seen: unknown[] = [];
+    const spy = { fetch: async (_request: Request, info?: unknown) => (seen.push(info), new Response('vodkit')) };
+    const app = withWebApp(spy, dir);
+    const refused = await app.fetch(new Request('http://x/healthz'), { target: '/healthz/..' });
+    expect(refused.status).toBe(400);
+    expect((await refused.json()).error.code).toBe('VALIDATION');
+    const info = { remoteAddress: '203.0.113.9', target: '/healthz' };
+    expect((await app.fetch(new Request('http://x/healthz'), info)).status).toBe(200);
+    expect(seen).toEqual([info]);
+  });
 });

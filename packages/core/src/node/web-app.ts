@@ -3,6 +3,7 @@ import { extname, join, resolve, sep } from 'node:path';
 import { contract } from '../contract/index.js';
 import { VodkitError } from '../errors/vodkit-error.js';
 import { flattenContract } from '../http/router.js';
+import { type ConnectionInfo, checkRequestTarget, requestUrl } from '../http/request-target.js';
 
 /** The first path segments of vodkit's routes, read from the contract: everything else on the origin may be the front end's. */
 const vodkitSegments = new Set(flattenContract(contract).map(({ route }) => route.path.split('/')[1]));
@@ -21,7 +22,7 @@ const types: Record<string, string> = {
 };
 
 interface App {
-  fetch(request: Request): Promise<Response>;
+  fetch(request: Request, info?: ConnectionInfo): Promise<Response>;
 }
 
 /**
@@ -52,12 +53,14 @@ export function withWebApp<T extends App>(app: T, dir: string): T {
       },
     });
   };
-  const fetch = async (request: Request) => {
-    const { pathname } = new URL(request.url);
-    if (isVodkitPath(pathname) || (request.method !== 'GET' && request.method !== 'HEAD')) {
-      return app.fetch(request);
-    }
+  const fetch = async (request: Request, info?: ConnectionInfo) => {
     try {
+      // The page's paths get the same refusal of dot segments and backslashes as vodkit's.
+      if (info?.target !== undefined) checkRequestTarget(info.target);
+      const { pathname } = requestUrl(request);
+      if (isVodkitPath(pathname) || (request.method !== 'GET' && request.method !== 'HEAD')) {
+        return await app.fetch(request, info);
+      }
       return await serveFile(request);
     } catch (error) {
       if (error instanceof VodkitError) return error.toResponse();
