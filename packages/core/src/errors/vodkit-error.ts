@@ -63,6 +63,12 @@ const UNREACHABLE = new Set([
   'PROTOCOL_SEQUENCE_TIMEOUT',
 ]);
 
+/** A driver's "the server cannot be reached or stopped answering": marked `fatal`, or a known code. */
+export const isUnreachable = (error: unknown): boolean => {
+  const { code, fatal } = (error ?? {}) as { code?: unknown; fatal?: unknown };
+  return fatal === true || (typeof code === 'string' && UNREACHABLE.has(code));
+};
+
 /**
  * The error as vodkit answers it: a VodkitError as is, a driver's "cannot reach the server"
  * (marked `fatal`, or a known code) as 503 UNAVAILABLE with Retry-After; undefined for anything
@@ -70,8 +76,7 @@ const UNREACHABLE = new Set([
  */
 export function asVodkitError(error: unknown): VodkitError | undefined {
   if (isVodkitError(error)) return error;
-  const { code, fatal } = (error ?? {}) as { code?: unknown; fatal?: unknown };
-  if (fatal === true || (typeof code === 'string' && UNREACHABLE.has(code))) {
+  if (isUnreachable(error)) {
     return new VodkitError('UNAVAILABLE', {
       message: 'A service vodkit depends on does not answer right now; retry shortly.',
       headers: { 'retry-after': '1' },

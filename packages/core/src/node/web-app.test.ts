@@ -56,7 +56,12 @@ describe('withWebApp', () => {
 
   it("refuses dot segments in the page's paths too, and hands vodkit the connection's info", async () => {
     const seen: unknown[] = [];
-    const spy = { fetch: async (_request: Request, info?: unknown) => (seen.push(info), new Response('vodkit')) };
+    const spy = {
+      fetch: async (_request: Request, info?: unknown) => {
+        seen.push(info);
+        return new Response('vodkit');
+      },
+    };
     const app = withWebApp(spy, dir);
     const refused = await app.fetch(new Request('http://x/healthz'), { target: '/healthz/..' });
     expect(refused.status).toBe(400);

@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
 import { contract } from '../contract/index.js';
 import { VodkitError } from '../errors/vodkit-error.js';
-import { flattenContract } from '../http/router.js';
 import { type ConnectionInfo, checkRequestTarget, requestUrl } from '../http/request-target.js';
+import { flattenContract } from '../http/router.js';
 
 /** The first path segments of vodkit's routes, read from the contract: everything else on the origin may be the front end's. */
 const vodkitSegments = new Set(flattenContract(contract).map(({ route }) => route.path.split('/')[1]));

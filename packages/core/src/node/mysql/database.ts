@@ -1,5 +1,5 @@
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import { VodkitError } from '../../errors/vodkit-error.js';
+import { isUnreachable, VodkitError } from '../../errors/vodkit-error.js';
 
 /** One statement's parameters; `?` placeholders in order. */
 export type Params = readonly unknown[];
@@ -27,37 +27,19 @@ const ER_LOCK_DEADLOCK = 1213;
 const ER_LOCK_WAIT_TIMEOUT = 1205;
 const DEADLOCK_ATTEMPTS = 4;
 
-/**
- * Errors that say the server cannot answer now (down, unreachable, frozen, out of
- * connections, shutting down), as opposed to a fault in a statement. mysql2 marks a
- * connection it cannot use any more `fatal`; the rest are codes of its own or the server's.
- */
 /** The code of a command that our own timer ended. */
 const TIMED_OUT = 'VODKIT_DATABASE_TIMEOUT';
 
-const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EAI_AGAIN',
-  'PROTOCOL_CONNECTION_LOST',
-  'PROTOCOL_SEQUENCE_TIMEOUT',
-  'ER_CON_COUNT_ERROR',
-  'ER_SERVER_SHUTDOWN',
-  TIMED_OUT,
-]);
+/** The server's and our own ways of saying it cannot take a command now, beyond a lost connection. */
+const SERVER_CODES = new Set(['ER_CON_COUNT_ERROR', 'ER_SERVER_SHUTDOWN', TIMED_OUT]);
 
 /**
- * The connection cannot be used again: it is lost, or a statement on it timed out and what
- * the server still sends there must not be read as the answer to another one.
+ * The connection cannot be used again: it is lost (mysql2 marks it `fatal`), the server refused
+ * or is shutting down, or a statement on it timed out and what the server still sends there must
+ * not be read as the answer to another one.
  */
-const isBroken = (error: unknown): boolean => {
-  const { code, fatal } = error as { code?: string; fatal?: boolean };
-  return fatal === true || (code !== undefined && UNAVAILABLE_CODES.has(code));
-};
+const isBroken = (error: unknown): boolean =>
+  isUnreachable(error) || SERVER_CODES.has(String((error as { code?: unknown }).code));
 
 /** Busy past waiting: locks held too long even after retries. */
 const isUnavailable = (error: unknown) => isBroken(error) || errnoOf(error) === ER_LOCK_WAIT_TIMEOUT;
