@@ -19,7 +19,7 @@ describe('client types', () => {
       'pending' | 'ready' | 'deleting'
     >();
     expectTypeOf<UploadResult['status']>().toEqualTypeOf<
-      200 | 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 500 | 503
+      200 | 400 | 401 | 403 | 404 | 408 | 409 | 413 | 415 | 429 | 500 | 503 | 507
     >();
   });
 
