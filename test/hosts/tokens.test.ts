@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { openRaw, parseResponse } from '../../packages/host-node/test/support/socket.js';
+import { openRaw, parseResponse, sleep } from '../../packages/host-node/test/support/socket.js';
 import { eventually, mp4Bytes } from '../support/files.js';
 import { hostNames, uploadedVideo, useHost } from '../support/hosts.js';
+import { call, register } from '../support/server.js';
 
 const MiB = 1024 * 1024;
 const IDLE_MS = 1500;
@@ -82,6 +83,37 @@ describe.each(hostNames)('stream tokens on the %s host', (name) => {
     expect(Date.now() - since).toBeGreaterThanOrEqual(IDLE_MS - 100);
     expect(await sequentialRanges(host.url, vid, 3)).toEqual({ 206: 3 });
     idle.socket.destroy();
+    expect(host.errors()).toEqual([]);
+  }, 30_000);
+
+  it('an upload whose body stops arriving ends with 408 after the idle timeout and gives its token back', async () => {
+    const { vid: streamed } = await uploadedVideo(host.url, 'stall_probe', mp4Bytes(1024));
+    // The probe's own upload gives its token back once its answer is written.
+    await eventually('the probe upload token back', async () => (await rangeStatus(host.url, streamed)) === 206);
+    const owner = await register(host.url, 'staller');
+    const created = await call(host.url, 'POST', '/api/user/staller/videos', {
+      session: owner.session,
+      body: { name: 'stalled' },
+    });
+    const conn = await openRaw(host.url);
+    conn.socket.write(
+      `POST /upload/videos/${created.body.id} HTTP/1.1\r\nHost: x\r\nX-Session-Id: ${owner.session}\r\nContent-Type: video/mp4\r\nContent-Length: ${10 * MiB}\r\n\r\n`,
+    );
+    conn.socket.write(mp4Bytes(64 * 1024));
+    const since = Date.now();
+    // Let the upload take the token before a probe could race it there.
+    await sleep(300);
+    // The one token is the stalled upload's until it ends.
+    expect(await rangeStatus(host.url, streamed), conn.received().slice(0, 200)).toBe(429);
+    await conn.waitFor('\r\n\r\n');
+    const answer = parseResponse(conn.received());
+    expect(answer.status).toBe(408);
+    expect(answer.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(Date.now() - since).toBeGreaterThanOrEqual(IDLE_MS - 100);
+    await eventually('the token back', async () => (await rangeStatus(host.url, streamed)) === 206, 5000);
+    conn.socket.destroy();
+    const video = await call(host.url, 'GET', `/api/videos/${created.body.id}`);
+    expect(video.body.status).toBe('pending');
     expect(host.errors()).toEqual([]);
   }, 30_000);
 });
