@@ -120,6 +120,10 @@ export function storeGuardSuite(kind: StoreKind): void {
       expect(await store.limits.hit('d', at(0), MINUTE, -1)).toBe(0);
       expect(await store.limits.hit('fresh', at(0), MINUTE, -1)).toBe(0);
       expect(await store.limits.hit('d', at(0), MINUTE)).toBe(1);
+      // Taken back late, after a new window began: the new window keeps its count.
+      await store.limits.hit('late', at(MINUTE), MINUTE);
+      expect(await store.limits.hit('late', at(MINUTE - 1), MINUTE, -1)).toBe(0);
+      expect(await store.limits.count('late', at(MINUTE), MINUTE)).toBe(1);
     });
 
     it('counts every one of concurrent hits', async () => {

@@ -6,7 +6,7 @@ describe('fileSends', () => {
     vi.useRealTimers();
   });
 
-  it('gives tokens back only as sends end, oldest first, never early', () => {
+  it('gives tokens back only as sends end, oldest first when nothing tells them apart, never early', () => {
     vi.useFakeTimers();
     let pending = 0;
     const sends = fileSends(() => pending);
@@ -71,6 +71,39 @@ describe('fileSends', () => {
     const leave = sends.enter(new AbortController().signal);
     expect(released).toEqual(['first']);
     leave();
+  });
+
+  it("gives back the entering client's own send first, so another client's long download does not count against it", () => {
+    vi.useFakeTimers();
+    let pending = 0;
+    const sends = fileSends(() => pending);
+    const released: string[] = [];
+    const signal = new AbortController().signal;
+    // B downloads a whole file; A then reads a small range.
+    sends.hold(() => released.push('b-long'), signal, { client: 'b', bytes: 1 << 30 });
+    sends.hold(() => released.push('a-range'), signal, { client: 'a', bytes: 1 << 20 });
+    pending = 2;
+    // A's range is over and A asks again: B's download is still in flight.
+    pending = 2;
+    const leave = sends.enter(new AbortController().signal, 'a');
+    expect(released).toEqual(['a-range']);
+    leave();
+  });
+
+  it('gives back the smallest send first when a poll finds one over', () => {
+    vi.useFakeTimers();
+    let pending = 2;
+    const sends = fileSends(() => pending);
+    const released: string[] = [];
+    const signal = new AbortController().signal;
+    sends.hold(() => released.push('big'), signal, { client: 'b', bytes: 1 << 30 });
+    sends.hold(() => released.push('small'), signal, { client: 'a', bytes: 1 << 10 });
+    pending = 1;
+    vi.advanceTimersByTime(10);
+    expect(released).toEqual(['small']);
+    pending = 0;
+    vi.advanceTimersByTime(10);
+    expect(released).toEqual(['small', 'big']);
   });
 
   it('does not count a request whose client has already gone as it enters', () => {

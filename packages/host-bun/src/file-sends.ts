@@ -21,15 +21,15 @@ export interface FileSends {
    * (Bun stops counting it then). Tokens of sends already over come back first. Call the
    * returned function when the handler is done; it also runs on the request's abort, at most once.
    */
-  enter(signal: AbortSignal): () => void;
+  enter(signal: AbortSignal, client?: string): () => void;
   /** Holds `release` until the send that just started is over (or its client gone). */
-  hold(release: () => void, signal: AbortSignal): void;
+  hold(release: () => void, signal: AbortSignal, send?: { client?: string | undefined; bytes?: number }): void;
 }
 
 const POLL_MS = 10;
 
 export function fileSends(pendingRequests: () => number): FileSends {
-  const held: { release: () => void; forget: () => void }[] = [];
+  const held: { release: () => void; forget: () => void; client: string | undefined; bytes: number }[] = [];
   let handling = 0;
   let timer: ReturnType<typeof setInterval> | undefined;
 
@@ -40,9 +40,22 @@ export function fileSends(pendingRequests: () => number): FileSends {
     entry.forget();
     entry.release();
   };
-  const check = () => {
+  /**
+   * Which held send most likely ended, since Bun does not say: the entering client's own (a
+   * client asks again once it has its answer), else the smallest send, else the oldest. The
+   * count of tokens is exact either way; the choice keeps each client's share right, so one
+   * long download does not make other clients' finished sends count against them.
+   */
+  const likelyOver = (entering: string | undefined) => {
+    const own = entering === undefined ? undefined : held.find((entry) => entry.client === entering);
+    if (own) return own;
+    let smallest = held[0] as (typeof held)[number];
+    for (const entry of held) if (entry.bytes < smallest.bytes) smallest = entry;
+    return smallest;
+  };
+  const check = (entering?: string) => {
     const inFlight = Math.max(0, pendingRequests() - handling);
-    while (held.length > inFlight) giveBack(held[0] as (typeof held)[number]);
+    while (held.length > inFlight) giveBack(likelyOver(entering));
     if (held.length === 0 && timer) {
       clearInterval(timer);
       timer = undefined;
@@ -50,14 +63,14 @@ export function fileSends(pendingRequests: () => number): FileSends {
   };
 
   return {
-    enter(signal) {
+    enter(signal, client) {
       // A client already gone is not in pendingRequests: counting it would give a token back early.
       if (signal.aborted) {
-        if (held.length > 0) check();
+        if (held.length > 0) check(client);
         return () => {};
       }
       handling += 1;
-      if (held.length > 0) check();
+      if (held.length > 0) check(client);
       let left = false;
       const leave = () => {
         if (left) return;
@@ -68,13 +81,18 @@ export function fileSends(pendingRequests: () => number): FileSends {
       signal.addEventListener('abort', leave, { once: true });
       return leave;
     },
-    hold(release, signal) {
-      const entry = { release, forget: () => signal.removeEventListener('abort', onAbort) };
+    hold(release, signal, send = {}) {
+      const entry = {
+        release,
+        forget: () => signal.removeEventListener('abort', onAbort),
+        client: send.client,
+        bytes: send.bytes ?? Number.POSITIVE_INFINITY,
+      };
       const onAbort = () => giveBack(entry);
       held.push(entry);
       signal.addEventListener('abort', onAbort, { once: true });
       if (!timer) {
-        timer = setInterval(check, POLL_MS);
+        timer = setInterval(() => check(), POLL_MS);
         // Held tokens never keep a stopped process alive; pendingRequests drains on stop anyway.
         timer.unref?.();
       }

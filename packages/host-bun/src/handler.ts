@@ -47,17 +47,21 @@ export async function handle(
   sends: FileSends,
   { server, target }: RequestContext,
 ): Promise<Response> {
-  const leave = sends.enter(request.signal);
+  const remoteAddress = server.requestIP(request)?.address;
+  const leave = sends.enter(request.signal, remoteAddress);
   let response: Response;
   try {
-    response = await app.fetch(withDefaultHost(request), { remoteAddress: server.requestIP(request)?.address, target });
+    response = await app.fetch(withDefaultHost(request), { remoteAddress, target });
   } finally {
     leave();
   }
   const file = fileBodyOf(response);
   const coreBody = response.body;
   if (!file || !coreBody || rangeIgnored(request, response)) return response;
-  sends.hold(() => void coreBody.cancel().catch(() => {}), request.signal);
+  sends.hold(() => void coreBody.cancel().catch(() => {}), request.signal, {
+    client: remoteAddress,
+    bytes: file.end - file.start + 1,
+  });
   // Bun sets a request's idle timer back to the server's when its answer starts; set once the
   // answer is under way (after this function's promise is taken up), it holds for the send.
   setImmediate(() => {

@@ -24,7 +24,11 @@ export function userHandlers({
   // the same either way, so response timing does not reveal which names exist.
   let decoy: Promise<string> | undefined;
   const matches = async (password: string, stored: string | undefined) => {
-    decoy ??= passwords.hash('decoy password for unknown users');
+    // A failed hash (the hasher busy past its queue) is not kept: the next login makes it again.
+    decoy ??= passwords.hash('decoy password for unknown users').catch((error: unknown) => {
+      decoy = undefined;
+      throw error;
+    });
     const ok = await passwords.verify(password, stored ?? (await decoy));
     return ok && stored !== undefined;
   };

@@ -25,4 +25,18 @@ describe('clientAddress', () => {
     expect(clientAddress('10.0.0.1', null, proxies)).toBe('10.0.0.1');
     expect(clientAddress(undefined, '198.51.100.7', proxies)).toBe('unknown');
   });
+
+  it('drops the port some proxies add, with or without brackets', () => {
+    expect(clientAddress('10.0.0.1', '198.51.100.7:51234', proxies)).toBe('198.51.100.7');
+    expect(clientAddress('10.0.0.1', '[2001:db8::7]:443', proxies)).toBe('2001:db8:0:0::/64');
+  });
+
+  it('counts IPv6 clients by their /64, so one host cannot rotate addresses past a limit', () => {
+    const none = trustedSet();
+    expect(clientAddress('2001:db8:1:2:aaaa::1', null, none)).toBe('2001:db8:1:2::/64');
+    expect(clientAddress('2001:db8:1:2:bbbb:cccc:dddd:eeee', null, none)).toBe('2001:db8:1:2::/64');
+    expect(clientAddress('2001:db8:1:3::1', null, none)).toBe('2001:db8:1:3::/64');
+    expect(clientAddress('::1', null, none)).toBe('0:0:0:0::/64');
+    expect(clientAddress('64:ff9b::192.0.2.1', null, none)).toBe('64:ff9b:0:0::/64');
+  });
 });

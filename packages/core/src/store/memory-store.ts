@@ -283,6 +283,8 @@ export function memoryStore(): Store {
         open();
         const start = windowStart(now, windowMs).getTime();
         const counter = counters.get(key);
+        // Taking back only ever touches the window it was counted in: a newer one stays as it is.
+        if (delta < 0 && counter?.start !== start) return 0;
         const hits = Math.max(0, (counter?.start === start ? counter.hits : 0) + delta);
         counters.set(key, { start, end: start + windowMs, hits });
         return hits;

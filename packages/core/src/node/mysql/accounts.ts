@@ -91,28 +91,41 @@ export function mysqlSessions(db: Database): SessionRepository {
 }
 
 export function mysqlLimits(db: Database): RateLimits {
+  const count = async (key: string, now: Date, windowMs: number) => {
+    const [row] = await db.rows('SELECT hits FROM rate_limits WHERE bucket = ? AND window_start = ?', [
+      key,
+      windowStart(now, windowMs),
+    ]);
+    return Number(row?.hits ?? 0);
+  };
   return {
     async hit(key, now, windowMs, delta = 1) {
       const start = windowStart(now, windowMs);
       const step = Math.trunc(delta);
-      // MySQL assigns left to right: `hits` is computed against the window stored before this hit.
-      await db.write(
-        `INSERT INTO rate_limits (bucket, window_start, expires_at, hits) VALUES (?, ?, ?, GREATEST(?, 0))
-         ON DUPLICATE KEY UPDATE
-           hits = GREATEST(IF(window_start = VALUES(window_start), CAST(hits AS SIGNED), 0) + ?, 0),
-           expires_at = VALUES(expires_at), window_start = VALUES(window_start)`,
-        [key, start, new Date(start.getTime() + windowMs), step, step],
-      );
-      const [row] = await db.rows('SELECT hits FROM rate_limits WHERE bucket = ? AND window_start = ?', [key, start]);
-      return Number(row?.hits ?? 0);
+      if (step < 0) {
+        // Taking back only ever touches the window it was counted in: a newer one stays as it is.
+        await db.write(
+          'UPDATE rate_limits SET hits = GREATEST(CAST(hits AS SIGNED) + ?, 0) WHERE bucket = ? AND window_start = ?',
+          [step, key, start],
+        );
+        return count(key, now, windowMs);
+      }
+      // One transaction: the upsert's row lock is held until the read, so each of many hits at
+      // once reads its own count, and a limit lets exactly its quota through.
+      return db.transaction(async (tx) => {
+        // MySQL assigns left to right: `hits` is computed against the window stored before this hit.
+        await tx.write(
+          `INSERT INTO rate_limits (bucket, window_start, expires_at, hits) VALUES (?, ?, ?, ?)
+           ON DUPLICATE KEY UPDATE
+             hits = IF(window_start = VALUES(window_start), hits, 0) + ?,
+             expires_at = VALUES(expires_at), window_start = VALUES(window_start)`,
+          [key, start, new Date(start.getTime() + windowMs), step, step],
+        );
+        const [row] = await tx.rows('SELECT hits FROM rate_limits WHERE bucket = ?', [key]);
+        return Number(row?.hits ?? 0);
+      });
     },
-    async count(key, now, windowMs) {
-      const [row] = await db.rows('SELECT hits FROM rate_limits WHERE bucket = ? AND window_start = ?', [
-        key,
-        windowStart(now, windowMs),
-      ]);
-      return Number(row?.hits ?? 0);
-    },
+    count,
     async reset(key) {
       await db.write('DELETE FROM rate_limits WHERE bucket = ?', [key]);
     },

@@ -142,7 +142,7 @@ export function createDatabase(pool: Pool, timeoutMs: number): Database {
   const single = <K extends keyof Statements>(kind: K): Statements[K] =>
     ((sql: string, params?: Params) =>
       translated(() =>
-        withConnection((conn) => statementsOn(conn)[kind](sql, params) as Promise<unknown>),
+        retryingDeadlocks(() => withConnection((conn) => statementsOn(conn)[kind](sql, params) as Promise<unknown>)),
       )) as Statements[K];
 
   return {
