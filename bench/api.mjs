@@ -8,14 +8,13 @@
 // mysql://root@127.0.0.1:3306/test) and drops it afterwards; set it to "skip" for memory only.
 //
 // Settings, from the environment: BENCH_DURATION (seconds, default 10), BENCH_CONNECTIONS (50).
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { createConnection } from 'mysql2/promise';
-import { freePort, post } from './lib.mjs';
+import { freePort, post, spawnUntilHealthy } from './lib.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = fileURLToPath(new URL('../packages/host-node/dist/cli.js', import.meta.url));
@@ -34,31 +33,9 @@ async function startVodkit(databaseUrl) {
   const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', VODKIT_SERVICES: 'api' };
   delete env.VODKIT_DATABASE_URL;
   if (databaseUrl) env.VODKIT_DATABASE_URL = databaseUrl;
-  const child = spawn(process.execPath, [cli], { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk;
-  });
   const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`vodkit exited with ${child.exitCode}: ${stderr.trim()}`);
-    try {
-      if ((await fetch(`${base}/healthz`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`vodkit did not answer on ${base} within 30 s: ${stderr.trim()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return {
-    base,
-    async stop() {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
+  const { stop } = await spawnUntilHealthy(process.execPath, [cli], `${base}/healthz`, { cwd: root, env });
+  return { base, stop };
 }
 
 /** One user, one video: the id to read. */

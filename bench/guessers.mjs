@@ -10,12 +10,11 @@
 // libuv's thread pool, and scrypt takes a core). Scenario "default limits" is vodkit as shipped.
 //
 // Settings, from the environment: BENCH_ROUNDS (default 3), BENCH_REQUESTS per phase (200).
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, post, sleep } from './lib.mjs';
+import { freePort, post, sleep, spawnUntilHealthy } from './lib.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = fileURLToPath(new URL('../packages/host-node/dist/cli.js', import.meta.url));
@@ -29,30 +28,12 @@ async function startVodkit(extraArgs) {
   const port = await freePort();
   const dataDir = await mkdtemp(join(tmpdir(), 'vodkit-bench-guessers-'));
   const args = [cli, `--port=${port}`, `--data-dir=${dataDir}`, '--database-url=', ...extraArgs];
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk;
-  });
   const base = `http://127.0.0.1:${port}`;
-  for (const deadline = Date.now() + 30_000; ; ) {
-    if (child.exitCode !== null) throw new Error(`vodkit exited with ${child.exitCode}: ${stderr.trim()}`);
-    if (
-      await fetch(`${base}/healthz`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      break;
-    if (Date.now() > deadline) throw new Error(`vodkit did not answer on ${base}: ${stderr.trim()}`);
-    await sleep(100);
-  }
+  const server = await spawnUntilHealthy(process.execPath, args, `${base}/healthz`, { cwd: root });
   return {
     base,
     async stop() {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
+      await server.stop();
       await rm(dataDir, { recursive: true, force: true });
     },
   };

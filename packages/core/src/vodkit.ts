@@ -216,7 +216,7 @@ function startSweeper(store: Store, now: () => Date, logger: Logger, everyMs: nu
   const sweep = () => {
     const at = now();
     Promise.all([store.sessions.sweep(at), store.limits.sweep(at)]).catch((error: unknown) =>
-      logger.error('sweep failed', { error: error instanceof Error ? error.message : String(error) }),
+      logger.error('sweep failed', { error: describeError(error) }),
     );
   };
   sweep();

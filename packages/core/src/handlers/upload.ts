@@ -41,12 +41,12 @@ export function uploadHandler(
 ): Handler<Stream['uploadVideo']> {
   /**
    * The file's bytes: the raw body for video/*, the `file` field for multipart/form-data. The
-   * body fails with 408 when the client sends nothing for `idleMs`, so a stalled upload ends
-   * and gives its token back.
+   * body fails with 408 when the client sends nothing for the idle timeout, so a stalled upload
+   * ends and gives its token back.
    */
-  const fileBody = async (request: Request, idleMs: number) => {
+  const fileBody = async (request: Request) => {
     const type = mediaType(request);
-    const body = request.body && failWhenIdle(request.body, idleMs, stalled);
+    const body = request.body && failWhenIdle(request.body, idleTimeoutMs, stalled);
     if (type.startsWith('video/')) return body;
     if (type === 'multipart/form-data' && multipart) {
       const form = new Request(request.url, {
@@ -155,7 +155,7 @@ export function uploadHandler(
     if (video.authorId !== session.userId) throw new VodkitError('FORBIDDEN');
     await freeSlot(video);
 
-    const body = await fileBody(request, idleTimeoutMs);
+    const body = await fileBody(request);
     if (!body) throw new VodkitError('EMPTY_UPLOAD');
     const { head, stream } = await peek(body, SNIFF_BYTES);
     const contentType = sniffVideo(head);
