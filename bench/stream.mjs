@@ -161,7 +161,18 @@ async function startVodkit(host = 'node', dir = dataDir) {
   const childEnv = { ...env };
   for (const name of Object.keys(childEnv)) if (name.startsWith('VODKIT_')) delete childEnv[name];
   const [command, script] = host === 'bun' ? [bun, bunCli] : [process.execPath, cli];
-  const args = [script, '--port', String(port), '--host', '127.0.0.1', '--data-dir', dir];
+  // The load generator is one client address: its share of the tokens is all of them, as with many clients.
+  const args = [
+    script,
+    '--port',
+    String(port),
+    '--host',
+    '127.0.0.1',
+    '--data-dir',
+    dir,
+    '--stream-tokens-per-client',
+    '64',
+  ];
   const proc = start(command, args, { env: childEnv });
   const base = `http://127.0.0.1:${port}`;
   await waitFor(`${base}/healthz`, proc, `vodkit on ${host}`);
