@@ -6,9 +6,10 @@ import { creationClock } from './clock.js';
 import { defaults } from './defaults.js';
 import { asVodkitError, describeError, isVodkitError, VodkitError } from './errors/vodkit-error.js';
 import type { HandlerDeps } from './handlers/types.js';
+import { type Answer, type FileAnswer, toResponse } from './http/answer.js';
 import { clientAddress, trustedSet } from './http/client-address.js';
-import { dispatch } from './http/dispatch.js';
-import { type ConnectionInfo, checkRequestTarget, requestUrl } from './http/request-target.js';
+import { dispatch, type OwnAnswer } from './http/dispatch.js';
+import { type ConnectionInfo, checkRequestTarget, requestPath } from './http/request-target.js';
 import { createMatcher } from './http/router.js';
 import { consoleLogger, type Logger } from './logger.js';
 import { type ServedRoute, servedRoutes } from './route-groups.js';
@@ -68,6 +69,11 @@ export interface Vodkit {
    * Hosts pass what they know of the connection in `info` (the peer address, the raw target).
    */
   fetch(request: Request, info?: ConnectionInfo): Promise<Response>;
+  /**
+   * What `fetch` answers, in the form a host writes fastest: bytes, a file range to send (the
+   * host calls its `done` once the send is over), or a Response. Hosts use it; embedders use `fetch`.
+   */
+  answer(request: Request, info?: ConnectionInfo): Promise<Answer>;
   /** Stops serving (503 from then on) and closes the store. */
   close(): Promise<void>;
   readonly services: readonly ServiceName[];
@@ -79,6 +85,20 @@ export interface Vodkit {
   /** The deletion runner, when the scheduler service runs in this instance. */
   readonly runner: DeletionRunner | undefined;
 }
+
+/** A file answer outside the stream service: nothing is held. */
+const finished = (answer: OwnAnswer): Answer =>
+  answer instanceof Response || answer.kind === 'bytes' ? answer : { ...answer, done: () => {} };
+
+/** `release`, made safe to call more than once. */
+const once = (release: () => void): FileAnswer['done'] => {
+  let called = false;
+  return () => {
+    if (called) return;
+    called = true;
+    release();
+  };
+};
 
 /** How often expired sessions and ended rate windows are swept from the store. */
 const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
@@ -134,15 +154,16 @@ export function createVodkit(options: VodkitOptions): Vodkit {
   /** Requests still in a handler: close() lets them finish (an upload removes its temp file). */
   const inFlight = new Set<Promise<unknown>>();
 
-  /** Stream and upload requests hold a token until their response is over. */
+  /** Stream and upload requests hold a token until their answer is over. */
   const serve = async (
     route: ServedRoute,
     params: Record<string, string>,
     request: Request,
-    url: URL,
+    search: string,
     client: string,
-  ) => {
-    if (route.service !== 'stream') return dispatch({ route, params }, request, url, client, route.handler);
+  ): Promise<Answer> => {
+    if (route.service !== 'stream')
+      return finished(await dispatch({ route, params }, request, search, client, route.handler));
     const release = tokens.take(client);
     if (!release) {
       throw new VodkitError('TOO_MANY_REQUESTS', {
@@ -151,39 +172,55 @@ export function createVodkit(options: VodkitOptions): Vodkit {
       });
     }
     try {
-      const response = await dispatch({ route, params }, request, url, client, route.handler);
-      return holdUntilDone(response, release, upload?.idleTimeoutMs);
+      return held(await dispatch({ route, params }, request, search, client, route.handler), release);
     } catch (error) {
       release();
       throw error;
     }
   };
+  const held = (answer: OwnAnswer, release: () => void): Answer => {
+    if (answer instanceof Response) return holdUntilDone(answer, release, upload?.idleTimeoutMs);
+    if (answer.kind === 'bytes') {
+      release();
+      return answer;
+    }
+    return { ...answer, done: once(release) };
+  };
 
-  const answer = async (request: Request, info: ConnectionInfo | undefined) => {
+  const answer = async (request: Request, info: ConnectionInfo | undefined): Promise<Answer> => {
     try {
       if (closed) throw new VodkitError('UNAVAILABLE', { message: 'This vodkit instance is shutting down.' });
-      if (info?.target !== undefined) checkRequestTarget(info.target);
-      const url = requestUrl(request);
-      const found = match(request.method, url.pathname);
-      const client = clientAddress(info?.remoteAddress, request.headers.get('x-forwarded-for'), trusted);
-      return await serve(found.route, found.params, request, url, client);
+      const target = info?.target;
+      if (target !== undefined) checkRequestTarget(target);
+      const { pathname, search } = requestPath(request, target);
+      const found = match(request.method, pathname);
+      // X-Forwarded-For is read only when a proxy may have written it.
+      const forwardedFor = trusted.size > 0 ? request.headers.get('x-forwarded-for') : null;
+      const client = clientAddress(info?.remoteAddress, forwardedFor, trusted);
+      return await serve(found.route, found.params, request, search, client);
     } catch (error) {
       // The client went away: whatever failed after that (its body cut short, too) is not a fault
       // to log, and nobody reads the answer.
-      if (!isVodkitError(error) && request.signal.aborted) return new VodkitError('CLIENT_CLOSED_REQUEST').toResponse();
-      const answer = asVodkitError(error) ?? new VodkitError('INTERNAL', { cause: error });
+      if (!isVodkitError(error) && request.signal.aborted) return new VodkitError('CLIENT_CLOSED_REQUEST').toAnswer();
+      const refusal = asVodkitError(error) ?? new VodkitError('INTERNAL', { cause: error });
       // A server-side failure (a full disk, a store that does not answer, a bug) is logged with its
       // cause, so the operator learns why; refusals of the request itself are not.
-      if (answer.status >= 500 && answer.cause !== undefined) {
+      if (refusal.status >= 500 && refusal.cause !== undefined) {
         logger.error('request failed', {
           method: request.method,
           url: request.url,
-          code: answer.code,
-          error: describeError(answer.cause),
+          code: refusal.code,
+          error: describeError(refusal.cause),
         });
       }
-      return answer.toResponse();
+      return refusal.toAnswer();
     }
+  };
+  const tracked = (request: Request, info: ConnectionInfo | undefined) => {
+    const answering = answer(request, info);
+    inFlight.add(answering);
+    void answering.finally(() => inFlight.delete(answering));
+    return answering;
   };
 
   return {
@@ -192,12 +229,8 @@ export function createVodkit(options: VodkitOptions): Vodkit {
     tokens,
     schedulerToken,
     runner,
-    fetch(request, info) {
-      const answering = answer(request, info);
-      inFlight.add(answering);
-      void answering.finally(() => inFlight.delete(answering));
-      return answering;
-    },
+    answer: tracked,
+    fetch: async (request, info) => toResponse(await tracked(request, info)),
     async close() {
       if (closed) return;
       closed = true;

@@ -1,13 +1,15 @@
-import { type ConnectionInfo, fileBodyOf } from '@vodkit/core';
+import { type Answer, type ConnectionInfo, type FileAnswer, toResponse } from '@vodkit/core';
 import type { FileSends } from './file-sends.js';
 import { withDefaultHost } from './host-header.js';
 
 /**
  * Anything with vodkit's host contract: `fetch(request, info)` answering a `Response`;
- * `info` carries the peer's address and the request-target to check.
+ * `info` carries the peer's address and the request-target to check. A vodkit instance also
+ * has `answer`, the same answers in a form written without building a Response first.
  */
 export interface FetchHandler {
   fetch(request: Request, info?: ConnectionInfo): Promise<Response>;
+  answer?(request: Request, info?: ConnectionInfo): Promise<Answer>;
 }
 
 /** What `handle` needs of the request's connection. */
@@ -31,15 +33,14 @@ const idleSeconds = (ms: number) => Math.min(255, Math.ceil(ms / 1000) + 4);
  * that no longer matches), and Bun would make that a 206 or a 416: such an answer goes as
  * vodkit's own stream instead (chunked, a case no player relies on).
  */
-const rangeIgnored = (request: Request, response: Response) =>
-  request.headers.has('range') && !response.headers.has('content-range');
+const rangeIgnored = (request: Request, answer: FileAnswer) =>
+  answer.headers['content-range'] === undefined && request.headers.has('range');
 
 /**
- * Serves one request: vodkit's answer as is (Bun takes web Responses and streams request
- * bodies), except that a range of a file on disk goes by Bun's own file response, with its
- * Content-Length and sendfile; the core's body, unread, is cancelled when the send is over,
- * which gives the stream token back. A send that moves no bytes for the file's idle timeout
- * is cut, which ends it.
+ * Serves one request: vodkit's answer as Bun takes it (Bun streams request bodies), a range
+ * of a file on disk by Bun's own file response, with its Content-Length and sendfile. The
+ * answer is done (its stream token goes back) when the send is over; a send that moves no
+ * bytes for the file's idle timeout is cut, which ends it.
  */
 export async function handle(
   app: FetchHandler,
@@ -49,19 +50,19 @@ export async function handle(
 ): Promise<Response> {
   const remoteAddress = server.requestIP(request)?.address;
   const leave = sends.enter(request.signal, remoteAddress);
-  let response: Response;
+  let answer: Answer;
   try {
-    response = await app.fetch(withDefaultHost(request), { remoteAddress, target });
+    const info = { remoteAddress, target };
+    const own = withDefaultHost(request);
+    answer = app.answer ? await app.answer(own, info) : await app.fetch(own, info);
   } finally {
     leave();
   }
-  const file = fileBodyOf(response);
-  const coreBody = response.body;
-  if (!file || !coreBody || rangeIgnored(request, response)) return response;
-  sends.hold(() => void coreBody.cancel().catch(() => {}), request.signal, {
-    client: remoteAddress,
-    bytes: file.end - file.start + 1,
-  });
+  if (answer instanceof Response) return answer;
+  if (answer.kind === 'bytes') return new Response(answer.body, answer);
+  if (rangeIgnored(request, answer)) return toResponse(answer);
+  const { file } = answer;
+  sends.hold(answer.done, request.signal, { client: remoteAddress, bytes: file.end - file.start + 1 });
   // Bun sets a request's idle timer back to the server's when its answer starts; set once the
   // answer is under way (after this function's promise is taken up), it holds for the send.
   setImmediate(() => {
@@ -71,9 +72,5 @@ export async function handle(
       // A send already over has no timer left to set.
     }
   });
-  return new Response(Bun.file(file.path).slice(file.start, file.end + 1), {
-    status: response.status,
-    statusText: response.statusText,
-    headers: response.headers,
-  });
+  return new Response(Bun.file(file.path).slice(file.start, file.end + 1), answer);
 }

@@ -1,15 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type ConnectionInfo, consoleLogger, isVodkitError, type Logger, VodkitError } from '@vodkit/core';
+import { type Answer, type ConnectionInfo, consoleLogger, isVodkitError, type Logger, VodkitError } from '@vodkit/core';
 import { isAnsweredElsewhere, trackResponse } from './in-flight.js';
-import { toRequest } from './request.js';
-import { writeResponse } from './response.js';
+import { type IncomingRequest, realRequest, toRequest } from './request.js';
+import { writeAnswer } from './response.js';
 
 /**
  * Anything with vodkit's host contract: `fetch(request, info)` answering a `Response`;
- * `info` carries the peer's address and the request-target as it arrived.
+ * `info` carries the peer's address and the request-target as it arrived. A vodkit instance
+ * also has `answer`, the same answers in a form written without building a Response.
  */
 export interface FetchHandler {
   fetch(request: Request, info?: ConnectionInfo): Promise<Response>;
+  answer?(request: Request, info?: ConnectionInfo): Promise<Answer>;
 }
 
 export interface ListenerOptions {
@@ -18,40 +20,50 @@ export interface ListenerOptions {
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
+/** An answer nobody will read: what it holds is let go. */
+const drop = (answer: Answer) => {
+  if (answer instanceof Response) void answer.body?.cancel().catch(() => {});
+  else if (answer.kind === 'file') answer.done();
+};
+
 /**
  * A node:http request listener that serves vodkit: pass it to
  * `http.createServer`, or call it from your own listener for vodkit's paths.
  */
 export function getRequestListener(app: FetchHandler, options: ListenerOptions = {}): RequestListener {
   const logger = options.logger ?? consoleLogger;
+  // vodkit takes the listener's lazily built Request; any other handler gets a real one.
+  const respond: (request: IncomingRequest, info: ConnectionInfo) => Promise<Answer> = app.answer
+    ? app.answer.bind(app)
+    : (request, info) => app.fetch(realRequest(request), info);
+
   return async (req, res) => {
     trackResponse(req.socket, res);
-    const controller = new AbortController();
+    let request: IncomingRequest | undefined;
+    let gone = false;
     // 'close' before the response finished means the client went away: cancel the work.
     res.once('close', () => {
-      if (!res.writableFinished) controller.abort();
+      if (res.writableFinished) return;
+      gone = true;
+      request?.abort();
     });
     // Nothing is written for a client that has gone, nor after writeClientError answered the request.
-    const silenced = () => controller.signal.aborted || isAnsweredElsewhere(res);
+    const silenced = () => gone || isAnsweredElsewhere(res);
 
-    let request: Request;
     try {
-      request = toRequest(req, controller.signal);
+      request = toRequest(req);
     } catch (error) {
       if (silenced()) return;
       const refusal = isVodkitError(error)
         ? error
         : new VodkitError('VALIDATION', { message: 'The request line or headers are not valid.' });
-      return writeResponse(refusal.toResponse(), res, false);
+      return writeAnswer(refusal.toAnswer(), res, false);
     }
 
     try {
-      const response = await app.fetch(request, { remoteAddress: req.socket.remoteAddress, target: req.url });
-      if (silenced()) {
-        await response.body?.cancel().catch(() => {});
-        return;
-      }
-      await writeResponse(response, res, req.complete || req.readableEnded);
+      const answer = await respond(request, { remoteAddress: req.socket.remoteAddress, target: req.url });
+      if (silenced()) return drop(answer);
+      await writeAnswer(answer, res, req.complete || req.readableEnded);
     } catch (error) {
       if (silenced()) return;
       logger.error('response failed', {
@@ -61,7 +73,7 @@ export function getRequestListener(app: FetchHandler, options: ListenerOptions =
       });
       // After the headers are out the only honest signal left is a cut connection.
       if (res.headersSent) res.destroy();
-      else await writeResponse(new VodkitError('INTERNAL').toResponse(), res, false);
+      else await writeAnswer(new VodkitError('INTERNAL').toAnswer(), res, false);
     }
   };
 }

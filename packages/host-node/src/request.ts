@@ -46,8 +46,11 @@ function bodyOf(req: IncomingMessage): ReadableStream<Uint8Array> {
         };
         req.once('error', fail);
         // A client gone before the end of its body: the body fails, as with Readable.toWeb.
-        req.once('close', () => fail(Object.assign(new Error('aborted'), { code: 'ECONNRESET' })));
-        req.pause();
+        const aborted = () => fail(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
+        req.once('close', aborted);
+        // The body is made on first use: its client may be gone already.
+        if (req.destroyed) aborted();
+        else req.pause();
       },
       pull() {
         req.resume();
@@ -64,21 +67,122 @@ function bodyOf(req: IncomingMessage): ReadableStream<Uint8Array> {
   );
 }
 
+const materialise = Symbol('vodkit.materialise');
+
 /**
- * A web Request for a node:http request; `signal` aborts when the client goes away.
- * Throws a VodkitError for a missing or bad Host. The path is checked by vodkit itself,
- * from the raw target the listener passes along.
+ * A web Request over a node:http request whose parts are made on first use: routing a GET
+ * reads the method and the URL, and never pays for a Headers, an AbortSignal or a body stream
+ * it does not touch. Everything else a Request has comes from a real one, built when first
+ * asked for from these same parts.
  */
-export function toRequest(req: IncomingMessage, signal: AbortSignal): Request {
+class NodeRequest {
+  readonly #req: IncomingMessage;
+  readonly url: string;
+  #headers: Headers | undefined;
+  #body: ReadableStream<Uint8Array> | null | undefined;
+  #controller: AbortController | undefined;
+  #aborted = false;
+  #real: Request | undefined;
+
+  constructor(req: IncomingMessage, url: string) {
+    this.#req = req;
+    this.url = url;
+  }
+
+  get method(): string {
+    return this.#req.method ?? 'GET';
+  }
+
+  get headers(): Headers {
+    this.#headers ??= toHeaders(this.#req.rawHeaders);
+    return this.#headers;
+  }
+
+  get body(): ReadableStream<Uint8Array> | null {
+    if (this.#body === undefined) this.#body = hasBody(this.#req) ? bodyOf(this.#req) : null;
+    return this.#body;
+  }
+
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort();
+    }
+    return this.#controller.signal;
+  }
+
+  /** The client went away: the signal aborts, now or when it is made. */
+  abort(): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#controller?.abort();
+  }
+
+  [materialise](): Request {
+    if (!this.#real) {
+      const init: RequestInit & { duplex?: 'half' } = {
+        method: this.method,
+        headers: this.headers,
+        signal: this.signal,
+      };
+      const body = this.body;
+      if (body) {
+        init.body = body;
+        init.duplex = 'half';
+      }
+      this.#real = new Request(this.url, init);
+    }
+    return this.#real;
+  }
+}
+
+// Every other member of Request (text(), json(), clone(), cache, …) is the real one's.
+for (const key of Reflect.ownKeys(Request.prototype)) {
+  if (key === 'constructor' || key in NodeRequest.prototype) continue;
+  const descriptor = Reflect.getOwnPropertyDescriptor(Request.prototype, key);
+  if (!descriptor) continue;
+  if (typeof descriptor.value === 'function') {
+    const method = descriptor.value as (...args: unknown[]) => unknown;
+    Object.defineProperty(NodeRequest.prototype, key, {
+      value(this: NodeRequest, ...args: unknown[]) {
+        return method.apply(this[materialise](), args);
+      },
+    });
+  } else if (descriptor.get) {
+    const get = descriptor.get;
+    Object.defineProperty(NodeRequest.prototype, key, {
+      get(this: NodeRequest) {
+        return get.call(this[materialise]());
+      },
+    });
+  }
+}
+Object.setPrototypeOf(NodeRequest.prototype, Request.prototype);
+
+/** A request as the listener hands it on: a Request, which it aborts when the client goes. */
+export type IncomingRequest = Request & { abort(): void };
+
+/** An origin-form target that URL parsing would leave as it is. */
+const PLAIN_TARGET = /^\/[\w\-.~!$&()*+,;=:@%/?]*$/;
+
+/**
+ * The Request for a node:http request: `signal` aborts once `abort()` is called (the client
+ * went away). Throws a VodkitError for a missing or bad Host. The path is checked by vodkit
+ * itself, from the raw target the listener passes along.
+ */
+export function toRequest(req: IncomingMessage): IncomingRequest {
   const host = hostOf(req);
   const target = req.url ?? '/';
   // A target in origin-form is a path: resolved against a base, "//x/api/..." would make
-  // "x" the host and route as "/api/...", so it is appended to the origin instead.
-  const url = target.startsWith('/') ? new URL(`http://${host}${target}`) : new URL(target, `http://${host}`);
-  const init: RequestInit & { duplex?: 'half' } = { method: req.method, headers: toHeaders(req.rawHeaders), signal };
-  if (hasBody(req)) {
-    init.body = bodyOf(req);
-    init.duplex = 'half';
-  }
-  return new Request(url, init);
+  // "x" the host and route as "/api/...", so it is appended to the origin instead. Made of
+  // characters URL parsing keeps as they are, it is the URL's tail already.
+  const url = PLAIN_TARGET.test(target)
+    ? `http://${host}${target}`
+    : target.startsWith('/')
+      ? new URL(`http://${host}${target}`).href
+      : new URL(target, `http://${host}`).href;
+  return new NodeRequest(req, url) as unknown as IncomingRequest;
 }
+
+/** A real web Request with the same parts, for handlers that may hand the request on to anything. */
+export const realRequest = (request: IncomingRequest): Request => (request as unknown as NodeRequest)[materialise]();

@@ -1,9 +1,7 @@
 import { once } from 'node:events';
-import { createReadStream } from 'node:fs';
 import type { ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream/promises';
-import { type FileBody, fileBodyOf } from '@vodkit/core';
-import { cutWhenIdle } from './idle-cut.js';
+import type { Answer, BytesAnswer } from '@vodkit/core';
+import { sendFile } from './send-file.js';
 
 const toRawHeaders = (headers: Headers) => {
   const raw: [string, string][] = [];
@@ -34,24 +32,39 @@ function lingerOnClose(res: ServerResponse) {
   };
 }
 
+/** Answers a request whose body may still be coming: closing its connection once the answer is out. */
+function closeIfUnread(res: ServerResponse, requestDone: boolean) {
+  // A request body left unread would otherwise be drained before the connection
+  // could serve another request: close it instead, gently.
+  if (requestDone) return;
+  res.shouldKeepAlive = false;
+  lingerOnClose(res);
+}
+
+/** Writes vodkit's answer: bytes in one write, a file range straight from the file, a Response streamed. */
+export function writeAnswer(answer: Answer, res: ServerResponse, requestDone: boolean): Promise<void> | undefined {
+  if (answer instanceof Response) return writeResponse(answer, res, requestDone);
+  closeIfUnread(res, requestDone);
+  if (answer.kind === 'bytes') return void writeBytes(answer, res);
+  return sendFile(answer, res);
+}
+
+function writeBytes({ status, headers, body }: BytesAnswer, res: ServerResponse) {
+  res.writeHead(status, headers);
+  res.end(body);
+}
+
 /**
  * Writes a web Response to a node:http response, honouring backpressure. When
  * the client goes away the body is cancelled, so its source stops producing.
  */
 export async function writeResponse(response: Response, res: ServerResponse, requestDone: boolean): Promise<void> {
-  // A request body left unread would otherwise be drained before the connection
-  // could serve another request: close it instead, gently.
-  if (!requestDone) {
-    res.shouldKeepAlive = false;
-    lingerOnClose(res);
-  }
+  closeIfUnread(res, requestDone);
   res.writeHead(response.status, response.statusText || undefined, toRawHeaders(response.headers).flat());
   if (!response.body) {
     res.end();
     return;
   }
-  const file = fileBodyOf(response);
-  if (file) return sendFile(file, response.body, res);
   const reader = response.body.getReader();
   const cancel = () => reader.cancel().catch(() => {});
   res.once('close', cancel);
@@ -65,32 +78,5 @@ export async function writeResponse(response: Response, res: ServerResponse, req
     res.end();
   } finally {
     res.off('close', cancel);
-  }
-}
-
-/**
- * A file range piped from a file stream straight to the socket: no web stream in between,
- * no chunk copied through JavaScript. The web body is cancelled unread, which runs its
- * cleanup (the stream token goes back) as soon as the file stream ends: its last byte is
- * then in the socket's hands, before the client can have it and ask again. A client that
- * stops reading for the file's idle timeout is cut, and its token goes back too.
- */
-async function sendFile(file: FileBody, body: ReadableStream<Uint8Array>, res: ServerResponse) {
-  let released = false;
-  const release = () => {
-    if (released) return;
-    released = true;
-    void body.cancel().catch(() => {});
-  };
-  const source = createReadStream(file.path, { start: file.start, end: file.end, highWaterMark: 256 * 1024 });
-  source.once('end', release);
-  const stopWatching = cutWhenIdle(res, file.idleTimeoutMs);
-  // Until the last byte has left for the client, not just the file stream's end.
-  res.once('finish', stopWatching);
-  try {
-    await pipeline(source, res);
-  } finally {
-    stopWatching();
-    release();
   }
 }

@@ -1,4 +1,4 @@
-import { jsonResponse } from '../http/json-response.js';
+import { type AnswerHeaders, type BytesAnswer, jsonAnswer, toResponse } from '../http/answer.js';
 import { type ErrorCode, errorCodes } from './codes.js';
 
 export interface ErrorDetail {
@@ -10,7 +10,8 @@ export interface ErrorDetail {
 export interface VodkitErrorOptions {
   message?: string;
   details?: ErrorDetail[];
-  headers?: HeadersInit;
+  /** Extra response headers (lower-case names), such as `retry-after`. */
+  headers?: AnswerHeaders;
   cause?: unknown;
 }
 
@@ -19,7 +20,7 @@ export class VodkitError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly details: ErrorDetail[] | undefined;
-  readonly headers: HeadersInit | undefined;
+  readonly headers: AnswerHeaders | undefined;
 
   constructor(code: ErrorCode, options: VodkitErrorOptions = {}) {
     super(options.message ?? errorCodes[code].message, { cause: options.cause });
@@ -40,8 +41,13 @@ export class VodkitError extends Error {
     };
   }
 
+  /** The error as the answer a host writes (see `Vodkit.answer`). */
+  toAnswer(): BytesAnswer {
+    return jsonAnswer(this.status, this.toJSON(), this.headers);
+  }
+
   toResponse(): Response {
-    return jsonResponse(this.status, this.toJSON(), this.headers);
+    return toResponse(this.toAnswer());
   }
 }
 

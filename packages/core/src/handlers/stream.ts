@@ -1,10 +1,10 @@
 import type { streamContract } from '../contract/stream.js';
 import { VodkitError } from '../errors/vodkit-error.js';
+import type { AnswerHeaders } from '../http/answer.js';
 import type { VideoStorage } from '../storage/types.js';
 import type { Store } from '../store/types.js';
 import { multipartByteranges } from '../stream/byteranges.js';
 import { etagFor, httpDate, ifRangeAllows, isNotModified, type Validators } from '../stream/conditional.js';
-import { withFileBody } from '../stream/file-body.js';
 import { lazyStream } from '../stream/lazy.js';
 import { type ByteRange, parseRange } from '../stream/range.js';
 import type { Handler } from './types.js';
@@ -27,12 +27,13 @@ export function streamHandler(
     if (!file) throw notFound();
 
     const validators: Validators = { etag: etagFor(file.size, file.mtimeMs), lastModified: new Date(file.mtimeMs) };
-    const headers = new Headers({
+    const headers: AnswerHeaders = {
       'accept-ranges': 'bytes',
       etag: validators.etag,
       'last-modified': httpDate(validators.lastModified),
-    });
-    if (isNotModified(request.headers, validators)) return new Response(null, { status: 304, headers });
+    };
+    const empty = (status: number) => ({ kind: 'bytes', status, headers, body: undefined }) as const;
+    if (isNotModified(request.headers, validators)) return empty(304);
 
     const range = ifRangeAllows(request.headers, validators)
       ? parseRange(request.headers.get('range'), file.size)
@@ -50,19 +51,25 @@ export function streamHandler(
         contentType,
         open: (part) => open(part).stream(),
       });
-      headers.set('content-type', multipart.contentType);
-      headers.set('content-length', String(multipart.contentLength));
+      headers['content-type'] = multipart.contentType;
+      headers['content-length'] = String(multipart.contentLength);
       return new Response(multipart.body, { status: 206, headers });
     }
 
     const { start, end } = range.kind === 'partial' ? (range.ranges[0] as ByteRange) : { start: 0, end: file.size - 1 };
-    headers.set('content-type', contentType);
-    headers.set('content-length', String(end - start + 1));
-    if (range.kind === 'partial') headers.set('content-range', `bytes ${start}-${end}/${file.size}`);
+    headers['content-type'] = contentType;
+    headers['content-length'] = String(end - start + 1);
+    if (range.kind === 'partial') headers['content-range'] = `bytes ${start}-${end}/${file.size}`;
     const status = range.kind === 'partial' ? 206 : 200;
-    if (end < start) return new Response(null, { status, headers });
+    if (end < start) return empty(status);
     const source = open({ start, end });
-    const response = new Response(lazyStream(source.stream), { status, headers });
-    return source.file ? withFileBody(response, { ...source.file, idleTimeoutMs }) : response;
+    if (!source.file) return new Response(lazyStream(source.stream), { status, headers });
+    return {
+      kind: 'file',
+      status,
+      headers,
+      file: { ...source.file, idleTimeoutMs, version: file.version },
+      open: source.stream,
+    };
   };
 }

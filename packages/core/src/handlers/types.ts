@@ -2,6 +2,7 @@ import type { AppRoute, AppRouter, ServerInferRequest, ServerInferResponses } fr
 import type { AbuseGuard } from '../auth/abuse-limits.js';
 import type { PasswordHasher } from '../auth/password-hasher.js';
 import type { Sessions } from '../auth/sessions.js';
+import type { OwnAnswer } from '../http/dispatch.js';
 import type { Store } from '../store/types.js';
 
 /** What handlers work with; built once per vodkit instance. */
@@ -28,8 +29,8 @@ export type HandlerInput<R extends AppRoute> = ServerInferRequest<R> & {
   client: string;
 };
 
-/** A handler answers with a contract response, or with a Response of its own for bodies that are not JSON. */
-export type Handler<R extends AppRoute> = (input: HandlerInput<R>) => Promise<ServerInferResponses<R> | Response>;
+/** A handler answers with a contract response, or with an answer of its own for bodies that are not JSON. */
+export type Handler<R extends AppRoute> = (input: HandlerInput<R>) => Promise<ServerInferResponses<R> | OwnAnswer>;
 
 export type Handlers<T extends AppRouter> = {
   [K in keyof T]: T[K] extends AppRoute ? Handler<T[K]> : never;

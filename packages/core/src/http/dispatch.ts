@@ -1,10 +1,13 @@
 import { type AppRoute, ContractNoBody } from '@ts-rest/core';
 import type { z } from 'zod';
 import { VodkitError } from '../errors/vodkit-error.js';
-import { jsonResponse } from './json-response.js';
+import { type BytesAnswer, type FileReply, jsonAnswer, withoutBody } from './answer.js';
 import { readJson } from './read-json.js';
 import type { RouteMatch } from './router.js';
 import { validate } from './validate.js';
+
+/** What a handler answers beside a contract response: bytes or a file of its own, or a Response. */
+export type OwnAnswer = BytesAnswer | FileReply | Response;
 
 /** A handler as the dispatcher sees it: validated input in, a contract response out. */
 export type AnyHandler = (input: {
@@ -13,7 +16,10 @@ export type AnyHandler = (input: {
   body: unknown;
   request: Request;
   client: string;
-}) => Promise<{ status: number; body: unknown } | Response>;
+}) => Promise<{ status: number; body: unknown } | OwnAnswer>;
+
+const isOwnAnswer = (result: { status: number; body?: unknown } | OwnAnswer): result is OwnAnswer =>
+  result instanceof Response || 'kind' in result;
 
 const isSchema = (value: unknown): value is z.ZodTypeAny =>
   typeof value === 'object' && value !== null && 'safeParse' in value;
@@ -27,15 +33,25 @@ const jsonBodySchema = (route: AppRoute) => {
  * Validates a request against its route (path, then query, then body, before any
  * I/O of the handler's), calls the handler and renders what it returns.
  */
-export async function dispatch(match: RouteMatch, request: Request, url: URL, client: string, handler: AnyHandler) {
+export async function dispatch(
+  match: RouteMatch,
+  request: Request,
+  search: string,
+  client: string,
+  handler: AnyHandler,
+): Promise<OwnAnswer> {
   const { route } = match.route;
   const params = isSchema(route.pathParams) ? validate(route.pathParams, match.params, 'params') : match.params;
   const query = isSchema(route.query)
-    ? validate(route.query, Object.fromEntries(url.searchParams), 'query')
+    ? validate(route.query, Object.fromEntries(new URLSearchParams(search)), 'query')
     : undefined;
   const bodySchema = jsonBodySchema(route);
-  const body = bodySchema ? validate(bodySchema, await readJson(request), 'body') : undefined;
-  request.signal.throwIfAborted();
+  let body: unknown;
+  if (bodySchema) {
+    body = validate(bodySchema, await readJson(request), 'body');
+    // A client gone while its body came: nothing of the handler's starts.
+    request.signal.throwIfAborted();
+  }
 
   const result = await handler({ params, query, body, request, client });
   if (!(result.status in route.responses)) {
@@ -43,8 +59,6 @@ export async function dispatch(match: RouteMatch, request: Request, url: URL, cl
       message: `${match.route.name} answered ${result.status}, not in its contract.`,
     });
   }
-  const response = result instanceof Response ? result : jsonResponse(result.status, result.body);
-  if (request.method !== 'HEAD' || !response.body) return response;
-  await response.body.cancel();
-  return new Response(null, response);
+  const answer = isOwnAnswer(result) ? result : jsonAnswer(result.status, result.body);
+  return request.method === 'HEAD' ? withoutBody(answer) : answer;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isVodkitError } from '../errors/vodkit-error.js';
-import { checkRequestTarget, requestUrl } from './request-target.js';
+import { checkRequestTarget, requestPath } from './request-target.js';
 
 const refused = (target: string) => {
   try {
@@ -40,9 +40,32 @@ describe('checkRequestTarget', () => {
   });
 });
 
-describe('requestUrl', () => {
+describe('requestPath', () => {
+  const request = (url: string) => ({ url }) as Request;
+
+  it('reads a plain target as URL parsing would', () => {
+    for (const target of [
+      '/api/videos/x',
+      '/api/user/a/videos?limit=20&cursor=abc',
+      '/a//b',
+      '/x?',
+      '/%7Euser?q=%20',
+    ]) {
+      const url = new URL(`http://h${target}`);
+      expect(requestPath(request('http://unused/'), target)).toEqual({ pathname: url.pathname, search: url.search });
+    }
+  });
+
+  it('parses the URL for any other target', () => {
+    expect(requestPath(request('http://h/a%20b?x="1"'), '/a b?x="1"')).toEqual({
+      pathname: '/a%20b',
+      search: '?x=%221%22',
+    });
+    expect(requestPath(request('http://h/p/\u00e9'), undefined)).toEqual({ pathname: '/p/%C3%A9', search: '' });
+  });
+
   it('is 400 for a URL a host could not build', () => {
     const bad = { url: 'http://exa mple/api' } as Request;
-    expect(() => requestUrl(bad)).toThrow(expect.objectContaining({ status: 400 }));
+    expect(() => requestPath(bad, undefined)).toThrow(expect.objectContaining({ status: 400 }));
   });
 });

@@ -36,6 +36,7 @@ export const flattenContract = (router: AppRouter, prefix = ''): CompiledRoute[]
   );
 
 const decodeSegment = (segment: string, name: string) => {
+  if (!segment.includes('%')) return segment;
   try {
     return decodeURIComponent(segment);
   } catch {

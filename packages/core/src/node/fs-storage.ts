@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, type Stats } from 'node:fs';
 import { link, mkdir, open, readdir, rm, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +40,13 @@ const isAlive = (pid: number) => {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 };
+
+/** What vodkit knows of a stored file; its version names this very file (device, inode, exact time, size). */
+const storedFile = (found: Stats): StoredFile => ({
+  size: found.size,
+  mtimeMs: Math.floor(found.mtimeMs),
+  version: `${found.dev}-${found.ino}-${found.mtimeMs}-${found.size}`,
+});
 
 const code = (error: unknown) => (error as NodeJS.ErrnoException).code;
 
@@ -94,12 +101,8 @@ export async function fsStorage(dataDir: string): Promise<FsStorage> {
     async put(videoId, body, signal): Promise<PutResult> {
       const target = pathOf(videoId);
       const temp = join(tmpDir, `${tempPrefix}.${crypto.randomUUID().replace(/-/g, '')}.part`);
-      let size = 0;
       try {
         const source = Readable.fromWeb(body as NodeReadableStream<Uint8Array>, { signal });
-        source.on('data', (chunk: Buffer) => {
-          size += chunk.byteLength;
-        });
         await pipeline(source, createWriteStream(temp, { flags: 'wx', mode: 0o644 }), { signal });
         // Durable before it becomes visible: a crash after the link never leaves a short file in place.
         const written = await open(temp, 'r+');
@@ -111,8 +114,7 @@ export async function fsStorage(dataDir: string): Promise<FsStorage> {
           if (code(error) === 'EEXIST') return { kind: 'exists' };
           throw error;
         }
-        const { mtimeMs } = await stat(target);
-        return { kind: 'stored', file: { size, mtimeMs: Math.floor(mtimeMs) } };
+        return { kind: 'stored', file: storedFile(await stat(target)) };
       } catch (error) {
         if (NO_SPACE.has(code(error) ?? '')) throw new VodkitError('INSUFFICIENT_STORAGE', { cause: error });
         throw error;
@@ -124,7 +126,7 @@ export async function fsStorage(dataDir: string): Promise<FsStorage> {
     async stat(videoId): Promise<StoredFile | undefined> {
       try {
         const found = await stat(pathOf(videoId));
-        return found.isFile() ? { size: found.size, mtimeMs: Math.floor(found.mtimeMs) } : undefined;
+        return found.isFile() ? storedFile(found) : undefined;
       } catch (error) {
         if (code(error) === 'ENOENT') return undefined;
         throw error;

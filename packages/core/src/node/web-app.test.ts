@@ -7,12 +7,11 @@ import { withWebApp } from './web-app.js';
 describe('withWebApp', () => {
   let dir: string;
   const calls: string[] = [];
-  const api = {
-    fetch: async (request: Request) => {
-      calls.push(`${request.method} ${new URL(request.url).pathname}`);
-      return new Response('from vodkit');
-    },
+  const answer = async (request: Request) => {
+    calls.push(`${request.method} ${new URL(request.url).pathname}`);
+    return new Response('from vodkit');
   };
+  const api = { answer, fetch: answer };
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'vodkit-web-'));
@@ -56,12 +55,11 @@ describe('withWebApp', () => {
 
   it("refuses dot segments in the page's paths too, and hands vodkit the connection's info", async () => {
     const seen: unknown[] = [];
-    const spy = {
-      fetch: async (_request: Request, info?: unknown) => {
-        seen.push(info);
-        return new Response('vodkit');
-      },
+    const seeing = async (_request: Request, info?: unknown) => {
+      seen.push(info);
+      return new Response('vodkit');
     };
+    const spy = { answer: seeing, fetch: seeing };
     const app = withWebApp(spy, dir);
     const refused = await app.fetch(new Request('http://x/healthz'), { target: '/healthz/..' });
     expect(refused.status).toBe(400);

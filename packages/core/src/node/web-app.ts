@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
 import { contract } from '../contract/index.js';
 import { VodkitError } from '../errors/vodkit-error.js';
-import { type ConnectionInfo, checkRequestTarget, requestUrl } from '../http/request-target.js';
+import { type Answer, toResponse } from '../http/answer.js';
+import { type ConnectionInfo, checkRequestTarget, requestPath } from '../http/request-target.js';
 import { flattenContract } from '../http/router.js';
 
 /** The first path segments of vodkit's routes, read from the contract: everything else on the origin may be the front end's. */
@@ -22,6 +23,7 @@ const types: Record<string, string> = {
 };
 
 interface App {
+  answer(request: Request, info?: ConnectionInfo): Promise<Answer>;
   fetch(request: Request, info?: ConnectionInfo): Promise<Response>;
 }
 
@@ -53,21 +55,22 @@ export function withWebApp<T extends App>(app: T, dir: string): T {
       },
     });
   };
-  const fetch = async (request: Request, info?: ConnectionInfo) => {
+  const answer = async (request: Request, info?: ConnectionInfo): Promise<Answer> => {
     try {
       // The page's paths get the same refusal of dot segments and backslashes as vodkit's.
       if (info?.target !== undefined) checkRequestTarget(info.target);
-      const { pathname } = requestUrl(request);
+      const { pathname } = requestPath(request, info?.target);
       if (isVodkitPath(pathname) || (request.method !== 'GET' && request.method !== 'HEAD')) {
-        return await app.fetch(request, info);
+        return await app.answer(request, info);
       }
       return await serveFile(request);
     } catch (error) {
-      if (error instanceof VodkitError) return error.toResponse();
+      if (error instanceof VodkitError) return error.toAnswer();
       return new VodkitError('VALIDATION', {
         details: [{ path: 'path', message: 'is not a valid path' }],
-      }).toResponse();
+      }).toAnswer();
     }
   };
-  return Object.assign(Object.create(app) as T, { fetch });
+  const fetch = async (request: Request, info?: ConnectionInfo) => toResponse(await answer(request, info));
+  return Object.assign(Object.create(app) as T, { answer, fetch });
 }

@@ -4,13 +4,18 @@ export interface StoredFile {
   size: number;
   /** Modification time of the stored file; with the size it makes the ETag. */
   mtimeMs: number;
+  /**
+   * Which file this is, when the storage can tell (on disk: device, inode, exact modification
+   * time, size): a host that keeps files open shares one only between sends of the same version.
+   */
+  version?: string | undefined;
 }
 
 /** One byte range of a stored file, opened only when read. */
 export interface FileSource {
   stream(): ReadableStream<Uint8Array>;
   /** Where the bytes are on disk, for hosts that send files themselves. */
-  file?: Omit<FileBody, 'idleTimeoutMs'>;
+  file?: Omit<FileBody, 'idleTimeoutMs' | 'version'>;
 }
 
 export type PutResult = { kind: 'stored'; file: StoredFile } | { kind: 'exists' };

@@ -25,10 +25,14 @@ interface DeletionRow extends DeletionRecord {
 const byDue = (a: DeletionRecord, b: DeletionRecord) =>
   a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime() || (a.videoId < b.videoId ? -1 : a.videoId > b.videoId ? 1 : 0);
 
-const copy = <T extends object>(row: T): T =>
-  Object.fromEntries(
-    Object.entries(row).map(([key, value]) => [key, value instanceof Date ? new Date(value.getTime()) : value]),
-  ) as T;
+const copy = <T extends object>(row: T): T => {
+  const clone = { ...row } as Record<string, unknown>;
+  for (const key in clone) {
+    const value = clone[key];
+    if (value instanceof Date) clone[key] = new Date(value.getTime());
+  }
+  return clone as T;
+};
 
 /**
  * The embedded store: everything in this process's memory, gone when it exits.

@@ -1,8 +1,7 @@
 /**
- * Where a response's bytes come from when they are a range of a file on disk.
- * Hosts that can send a file themselves (a file stream piped to the socket,
- * `Bun.file().slice()`) use it instead of copying the web stream chunk by chunk;
- * they then cancel the web body, which is never opened, so its cleanup runs.
+ * Where an answer's bytes come from when they are a range of a file on disk. Hosts that can
+ * send a file themselves (a file read straight into the socket, `Bun.file().slice()`) do so
+ * instead of copying a web stream chunk by chunk.
  */
 export interface FileBody {
   path: string;
@@ -14,13 +13,6 @@ export interface FileBody {
    * its stream token comes back. Hosts apply it to the socket or send they own.
    */
   idleTimeoutMs: number;
+  /** The file's version when vodkit looked at it (`StoredFile.version`), if the storage tells one. */
+  version?: string | undefined;
 }
-
-// A registered symbol, so a host still finds it if two copies of the core are loaded.
-const FILE_BODY = Symbol.for('vodkit.fileBody');
-
-export const withFileBody = (response: Response, file: FileBody): Response =>
-  Object.assign(response, { [FILE_BODY]: file });
-
-export const fileBodyOf = (response: Response): FileBody | undefined =>
-  (response as Response & { [FILE_BODY]?: FileBody })[FILE_BODY];

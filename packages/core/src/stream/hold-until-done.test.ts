@@ -1,5 +1,4 @@
 import { describe, expect, it, vi } from 'vitest';
-import { fileBodyOf, withFileBody } from './file-body.js';
 import { holdUntilDone } from './hold-until-done.js';
 
 const bytes = (...values: number[]) => new Uint8Array(values);
@@ -124,23 +123,6 @@ describe('holdUntilDone', () => {
       'accept-ranges': 'bytes',
     });
     expect(new Uint8Array(await held.arrayBuffer())).toEqual(bytes(1, 2, 3));
-  });
-
-  it('keeps the file the body comes from, and a host that sends the file itself still releases', async () => {
-    const src = source([bytes(9)]);
-    const file = { path: '/data/videos/x', start: 10, end: 19, idleTimeoutMs: 60_000 };
-    const done = vi.fn();
-    const held = holdUntilDone(withFileBody(new Response(src.stream), file), done);
-    expect(fileBodyOf(held)).toEqual(file);
-
-    // What a host that pipes the file does: cancel the web body unread.
-    await held.body?.cancel();
-    expect(done).toHaveBeenCalledTimes(1);
-    expect(src.pulls()).toBe(0);
-  });
-
-  it('has no file for a response that had none', () => {
-    expect(fileBodyOf(holdUntilDone(new Response('x'), () => {}))).toBeUndefined();
   });
 
   it('counts a body its reader stops pulling for idleMs as over: done, source cancelled, body failed', async () => {

@@ -1,17 +1,13 @@
-import { fileBodyOf, withFileBody } from './file-body.js';
-
 /**
- * Calls `done` once the response is over: its body read to the end, failed or
- * cancelled (a client that went away cancels it), or at once when it has none.
- * A body its reader stops pulling for `idleMs` (a client that stopped reading, whose
- * socket is full) fails and counts as over, so what it holds comes back.
+ * `source`, calling `done` once it is over: read to the end, failed or cancelled (a client
+ * that went away cancels it). A stream its reader stops pulling for `idleMs` (a client that
+ * stopped reading, whose socket is full) fails and counts as over, so what it holds comes back.
  */
-export function holdUntilDone(response: Response, done: () => void, idleMs = Number.POSITIVE_INFINITY): Response {
-  const source = response.body;
-  if (!source) {
-    done();
-    return response;
-  }
+export function heldStream(
+  source: ReadableStream<Uint8Array>,
+  done: () => void,
+  idleMs = Number.POSITIVE_INFINITY,
+): ReadableStream<Uint8Array> {
   let finished = false;
   const finish = () => {
     if (finished) return;
@@ -20,7 +16,7 @@ export function holdUntilDone(response: Response, done: () => void, idleMs = Num
   };
   const reader = source.getReader();
   let idle: ReturnType<typeof setTimeout> | undefined;
-  const body = new ReadableStream<Uint8Array>(
+  return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
         clearTimeout(idle);
@@ -53,7 +49,13 @@ export function holdUntilDone(response: Response, done: () => void, idleMs = Num
     },
     { highWaterMark: 0 },
   );
-  const held = new Response(body, response);
-  const file = fileBodyOf(response);
-  return file ? withFileBody(held, file) : held;
+}
+
+/** The response with its body held as `heldStream` holds it; `done` at once when it has none. */
+export function holdUntilDone(response: Response, done: () => void, idleMs = Number.POSITIVE_INFINITY): Response {
+  if (!response.body) {
+    done();
+    return response;
+  }
+  return new Response(heldStream(response.body, done, idleMs), response);
 }
