@@ -11,13 +11,13 @@ describe('fileSends', () => {
     let pending = 0;
     const sends = fileSends(() => pending);
     const released: string[] = [];
-    const signal = new AbortController().signal;
+    const request = new AbortController();
 
     // Two sends in flight, one request still in vodkit's handler (Bun counts it as it enters).
-    sends.hold(() => released.push('a'), signal);
-    sends.hold(() => released.push('b'), signal);
+    sends.hold(() => released.push('a'), request);
+    sends.hold(() => released.push('b'), request);
     pending = 3;
-    const leave = sends.enter(new AbortController().signal);
+    const leave = sends.enter(new AbortController());
     expect(released).toEqual([]);
     vi.advanceTimersByTime(50);
     expect(released).toEqual([]);
@@ -43,9 +43,9 @@ describe('fileSends', () => {
     let pending = 2;
     const sends = fileSends(() => pending);
     const released: string[] = [];
-    sends.hold(() => released.push('send'), new AbortController().signal);
+    sends.hold(() => released.push('send'), new AbortController());
     const upload = new AbortController();
-    const leave = sends.enter(upload.signal);
+    const leave = sends.enter(upload);
     vi.advanceTimersByTime(20);
     // The upload's client goes: Bun no longer counts it, the send is still in flight.
     upload.abort();
@@ -65,10 +65,10 @@ describe('fileSends', () => {
     let pending = 1;
     const sends = fileSends(() => pending);
     const released: string[] = [];
-    sends.hold(() => released.push('first'), new AbortController().signal);
+    sends.hold(() => released.push('first'), new AbortController());
     // The send ends and its client asks again at once: Bun counts the new request, not the send.
     pending = 1;
-    const leave = sends.enter(new AbortController().signal);
+    const leave = sends.enter(new AbortController());
     expect(released).toEqual(['first']);
     leave();
   });
@@ -78,14 +78,14 @@ describe('fileSends', () => {
     let pending = 0;
     const sends = fileSends(() => pending);
     const released: string[] = [];
-    const signal = new AbortController().signal;
+    const request = new AbortController();
     // B downloads a whole file; A then reads a small range.
-    sends.hold(() => released.push('b-long'), signal, { client: 'b', bytes: 1 << 30 });
-    sends.hold(() => released.push('a-range'), signal, { client: 'a', bytes: 1 << 20 });
+    sends.hold(() => released.push('b-long'), request, { client: 'b', bytes: 1 << 30 });
+    sends.hold(() => released.push('a-range'), request, { client: 'a', bytes: 1 << 20 });
     pending = 2;
     // A's range is over and A asks again: B's download is still in flight.
     pending = 2;
-    const leave = sends.enter(new AbortController().signal, 'a');
+    const leave = sends.enter(new AbortController(), 'a');
     expect(released).toEqual(['a-range']);
     leave();
   });
@@ -95,9 +95,9 @@ describe('fileSends', () => {
     let pending = 2;
     const sends = fileSends(() => pending);
     const released: string[] = [];
-    const signal = new AbortController().signal;
-    sends.hold(() => released.push('big'), signal, { client: 'b', bytes: 1 << 30 });
-    sends.hold(() => released.push('small'), signal, { client: 'a', bytes: 1 << 10 });
+    const request = new AbortController();
+    sends.hold(() => released.push('big'), request, { client: 'b', bytes: 1 << 30 });
+    sends.hold(() => released.push('small'), request, { client: 'a', bytes: 1 << 10 });
     pending = 1;
     vi.advanceTimersByTime(10);
     expect(released).toEqual(['small']);
@@ -111,11 +111,11 @@ describe('fileSends', () => {
     let pending = 1;
     const sends = fileSends(() => pending);
     const released: string[] = [];
-    sends.hold(() => released.push('send'), new AbortController().signal);
+    sends.hold(() => released.push('send'), new AbortController());
     const gone = new AbortController();
     gone.abort();
     // Bun no longer counts the request whose client went: the 1 pending is the send.
-    const leave = sends.enter(gone.signal);
+    const leave = sends.enter(gone);
     vi.advanceTimersByTime(50);
     expect(released).toEqual([]);
     leave();
@@ -129,8 +129,8 @@ describe('fileSends', () => {
     const sends = fileSends(() => 5);
     const released: string[] = [];
     const client = new AbortController();
-    sends.hold(() => released.push('gone'), client.signal);
-    sends.hold(() => released.push('stays'), new AbortController().signal);
+    sends.hold(() => released.push('gone'), client);
+    sends.hold(() => released.push('stays'), new AbortController());
     client.abort();
     expect(released).toEqual(['gone']);
     vi.advanceTimersByTime(100);

@@ -15,22 +15,33 @@
  * finds the token of its previous send back. Between requests, a poll (10 ms, while any token
  * is held) gives the others back.
  */
+/** What FileSends reads of a request: its abort signal, which Bun makes only when asked. */
+export interface Signalled {
+  readonly signal: AbortSignal;
+}
+
 export interface FileSends {
   /**
    * A request enters vodkit's handler: it is in `pendingRequests` too, until its client goes
    * (Bun stops counting it then). Tokens of sends already over come back first. Call the
-   * returned function when the handler is done; it also runs on the request's abort, at most once.
+   * returned function when the handler is done.
    */
-  enter(signal: AbortSignal, client?: string): () => void;
+  enter(request: Signalled, client?: string): () => void;
   /** Holds `release` until the send that just started is over (or its client gone). */
-  hold(release: () => void, signal: AbortSignal, send?: { client?: string | undefined; bytes?: number }): void;
+  hold(release: () => void, request: Signalled, send?: { client?: string | undefined; bytes?: number }): void;
 }
 
 const POLL_MS = 10;
 
 export function fileSends(pendingRequests: () => number): FileSends {
   const held: { release: () => void; forget: () => void; client: string | undefined; bytes: number }[] = [];
-  let handling = 0;
+  /**
+   * The requests in vodkit's handler. Whether each one's client is still there is read only
+   * when tokens are held, not as every request enters: most requests (all of the API's) never
+   * need it, and Bun makes a request's signal, already aborted if its client went, only when
+   * it is read.
+   */
+  const handling = new Set<Signalled>();
   let timer: ReturnType<typeof setInterval> | undefined;
 
   const giveBack = (entry: (typeof held)[number]) => {
@@ -53,8 +64,14 @@ export function fileSends(pendingRequests: () => number): FileSends {
     for (const entry of held) if (entry.bytes < smallest.bytes) smallest = entry;
     return smallest;
   };
+  /** The requests in the handler that Bun still counts: those whose client has not gone. */
+  const counted = () => {
+    let n = 0;
+    for (const request of handling) if (!request.signal.aborted) n += 1;
+    return n;
+  };
   const check = (entering?: string) => {
-    const inFlight = Math.max(0, pendingRequests() - handling);
+    const inFlight = Math.max(0, pendingRequests() - counted());
     while (held.length > inFlight) giveBack(likelyOver(entering));
     if (held.length === 0 && timer) {
       clearInterval(timer);
@@ -63,25 +80,13 @@ export function fileSends(pendingRequests: () => number): FileSends {
   };
 
   return {
-    enter(signal, client) {
-      // A client already gone is not in pendingRequests: counting it would give a token back early.
-      if (signal.aborted) {
-        if (held.length > 0) check(client);
-        return () => {};
-      }
-      handling += 1;
+    enter(request, client) {
+      handling.add(request);
       if (held.length > 0) check(client);
-      let left = false;
-      const leave = () => {
-        if (left) return;
-        left = true;
-        handling -= 1;
-        signal.removeEventListener('abort', leave);
-      };
-      signal.addEventListener('abort', leave, { once: true });
-      return leave;
+      return () => handling.delete(request);
     },
-    hold(release, signal, send = {}) {
+    hold(release, request, send = {}) {
+      const { signal } = request;
       const entry = {
         release,
         forget: () => signal.removeEventListener('abort', onAbort),

@@ -1,6 +1,6 @@
 import { type Answer, type ConnectionInfo, type FileAnswer, toResponse } from '@vodkit/core';
 import type { FileSends } from './file-sends.js';
-import { withDefaultHost } from './host-header.js';
+import { hostRefusal, isJoinedHost, withDefaultHost } from './host-header.js';
 
 /**
  * Anything with vodkit's host contract: `fetch(request, info)` answering a `Response`;
@@ -41,28 +41,55 @@ const rangeIgnored = (request: Request, answer: FileAnswer) =>
  * of a file on disk by Bun's own file response, with its Content-Length and sendfile. The
  * answer is done (its stream token goes back) when the send is over; a send that moves no
  * bytes for the file's idle timeout is cut, which ends it.
+ *
+ * Every request comes through here, so it does no more than it must: one read of the
+ * headers (the Host), no listener on the request's signal, one promise step after vodkit's.
  */
-export async function handle(
+export function handle(
   app: FetchHandler,
   request: Request,
   sends: FileSends,
   { server, target }: RequestContext,
 ): Promise<Response> {
+  const host = request.headers.get('host');
+  if (isJoinedHost(host)) return Promise.resolve(hostRefusal());
   const remoteAddress = server.requestIP(request)?.address;
-  const leave = sends.enter(request.signal, remoteAddress);
-  let answer: Answer;
+  const own = host === null ? withDefaultHost(request) : request;
+  const info = { remoteAddress, target };
+  const leave = sends.enter(request, remoteAddress);
+  let answering: Promise<Answer>;
   try {
-    const info = { remoteAddress, target };
-    const own = withDefaultHost(request);
-    answer = app.answer ? await app.answer(own, info) : await app.fetch(own, info);
-  } finally {
+    answering = app.answer ? app.answer(own, info) : app.fetch(own, info);
+  } catch (error) {
+    // A FetchHandler that throws instead of rejecting.
     leave();
+    return Promise.reject(error);
   }
+  return answering.then(
+    (answer) => {
+      leave();
+      return toBun(answer, request, sends, server, remoteAddress);
+    },
+    (error: unknown) => {
+      leave();
+      throw error;
+    },
+  );
+}
+
+/** vodkit's answer as the Response Bun sends. */
+function toBun(
+  answer: Answer,
+  request: Request,
+  sends: FileSends,
+  server: RequestContext['server'],
+  client: string | undefined,
+): Response {
   if (answer instanceof Response) return answer;
   if (answer.kind === 'bytes') return new Response(answer.body, answer);
   if (rangeIgnored(request, answer)) return toResponse(answer);
   const { file } = answer;
-  sends.hold(answer.done, request.signal, { client: remoteAddress, bytes: file.end - file.start + 1 });
+  sends.hold(answer.done, request, { client, bytes: file.end - file.start + 1 });
   // Bun sets a request's idle timer back to the server's when its answer starts; set once the
   // answer is under way (after this function's promise is taken up), it holds for the send.
   setImmediate(() => {

@@ -22,6 +22,10 @@ export const segmentRoutes: readonly string[] = names.map((_, n) =>
     .join(''),
 );
 
+/** What a decoded segment may hold that would read as an escape or split it. */
+const SPLITS = /[%/?#]/;
+const SPLITS_ALL = /[%/?#]/g;
+
 /**
  * The raw target's path re-encoded from the segments Bun's router split off it, with the
  * query of `url`. A segment is "." or ".." exactly when the raw one was (plain or
@@ -34,7 +38,8 @@ export function targetOf(params: Readonly<Record<string, string>>, url: string):
   for (const name of names) {
     const segment = params[name];
     if (segment === undefined) break;
-    path += `/${segment.replace(/[%/?#]/g, encodeURIComponent)}`;
+    // Tested first: nearly every segment has none, and then is taken as it is.
+    path += SPLITS.test(segment) ? `/${segment.replace(SPLITS_ALL, encodeURIComponent)}` : `/${segment}`;
   }
   const query = url.indexOf('?');
   return query === -1 ? path : `${path}${url.slice(query)}`;

@@ -2,7 +2,6 @@ import { consoleLogger, type Logger, VodkitError } from '@vodkit/core';
 import { errorFields } from './error-fields.js';
 import { fileSends } from './file-sends.js';
 import { type FetchHandler, handle, type RequestContext } from './handler.js';
-import { hostRefusal } from './host-header.js';
 import { ambiguousPath, resolvedAway, segmentRoutes, targetOf } from './raw-target.js';
 
 export interface ServeOptions {
@@ -31,18 +30,14 @@ export async function serve(
   const logger = options.logger ?? consoleLogger;
   const sends = fileSends(() => server.pendingRequests);
 
-  const answer = async (request: Request, context: RequestContext) => {
-    const refusal = hostRefusal(request);
-    if (refusal) return refusal;
-    try {
-      return await handle(app, request, sends, context);
-    } catch (error) {
-      // vodkit never rejects; another FetchHandler may. Nobody reads the answer of a client gone.
-      if (request.signal.aborted) return new VodkitError('CLIENT_CLOSED_REQUEST').toResponse();
-      logger.error('response failed', { method: request.method, url: request.url, ...errorFields(error) });
-      return new VodkitError('INTERNAL').toResponse();
-    }
+  /** vodkit never rejects; another FetchHandler may. Nobody reads the answer of a client gone. */
+  const failed = (request: Request, error: unknown) => {
+    if (request.signal.aborted) return new VodkitError('CLIENT_CLOSED_REQUEST').toResponse();
+    logger.error('response failed', { method: request.method, url: request.url, ...errorFields(error) });
+    return new VodkitError('INTERNAL').toResponse();
   };
+  const answer = (request: Request, context: RequestContext) =>
+    handle(app, request, sends, context).catch((error: unknown) => failed(request, error));
   // Bun matches routes on the raw target: these see its segments before normalisation.
   const routes: Record<string, (request: Bun.BunRequest, server: Bun.Server<undefined>) => Promise<Response>> = {};
   for (const pattern of segmentRoutes) {

@@ -4,8 +4,8 @@ import { close, open } from 'node:fs';
  * Open files shared by the sends of one file: a player asks for a video in many ranges, and an
  * open and a close per range cost as much as its read. A file is shared only under the version
  * vodkit saw when it looked at it (device, inode, modification time, size), so a file replaced
- * at the same path is opened afresh. Files no send uses are closed after IDLE_MS, at the latest,
- * so a deleted video's disk space comes back.
+ * at the same path is opened afresh. Files no send uses are closed 1–2 × IDLE_MS after their
+ * last send, so a deleted video's disk space comes back.
  */
 const IDLE_MS = 1_000;
 const MAX_OPEN = 64;
@@ -52,7 +52,14 @@ export interface FileHandle {
 export async function openFile(path: string, version: string | undefined): Promise<FileHandle> {
   if (version === undefined) {
     const fd = await openFd(path);
-    return { fd, release: () => close(fd, () => {}) };
+    let closed = false;
+    // Once only: the number may belong to another file by the time of a second call.
+    const release = () => {
+      if (closed) return;
+      closed = true;
+      close(fd, () => {});
+    };
+    return { fd, release };
   }
   const key = `${path}\0${version}`;
   let entry = shared.get(key);

@@ -46,7 +46,10 @@ function bodyOf(req: IncomingMessage): ReadableStream<Uint8Array> {
         };
         req.once('error', fail);
         // A client gone before the end of its body: the body fails, as with Readable.toWeb.
-        const aborted = () => fail(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
+        // Made only when it counts: 'close' comes after every request, and an Error costs its stack.
+        const aborted = () => {
+          if (!done) fail(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
+        };
         req.once('close', aborted);
         // The body is made on first use: its client may be gone already.
         if (req.destroyed) aborted();
@@ -99,8 +102,15 @@ class NodeRequest {
   }
 
   get body(): ReadableStream<Uint8Array> | null {
+    // Once there is a real Request, the body is its own (after clone(), a branch of the tee).
+    if (this.#real) return this.#real.body;
     if (this.#body === undefined) this.#body = hasBody(this.#req) ? bodyOf(this.#req) : null;
     return this.#body;
+  }
+
+  /** Read, or being read, through `body`: a real Request could no longer be made of it. */
+  get bodyUsed(): boolean {
+    return this.#real ? this.#real.bodyUsed : (this.#body?.locked ?? false);
   }
 
   get signal(): AbortSignal {
@@ -143,9 +153,18 @@ for (const key of Reflect.ownKeys(Request.prototype)) {
   if (!descriptor) continue;
   if (typeof descriptor.value === 'function') {
     const method = descriptor.value as (...args: unknown[]) => unknown;
+    // The body readers answer a body already read with a rejected promise, as a Request does.
+    const settles = key !== 'clone';
     Object.defineProperty(NodeRequest.prototype, key, {
       value(this: NodeRequest, ...args: unknown[]) {
-        return method.apply(this[materialise](), args);
+        let real: Request;
+        try {
+          real = this[materialise]();
+        } catch (error) {
+          if (settles) return Promise.reject(error);
+          throw error;
+        }
+        return method.apply(real, args);
       },
     });
   } else if (descriptor.get) {
@@ -166,6 +185,22 @@ export type IncomingRequest = Request & { abort(): void };
 const PLAIN_TARGET = /^\/[\w\-.~!$&()*+,;=:@%/?]*$/;
 
 /**
+ * `http://` and the host as a URL writes it (lower case, no default port), for hosts seen lately:
+ * nearly every request names one of a few. Bounded, oldest out.
+ */
+const origins = new Map<string, string>();
+const ORIGINS_MAX = 256;
+const originOf = (host: string) => {
+  let origin = origins.get(host);
+  if (origin === undefined) {
+    origin = new URL(`http://${host}`).origin;
+    if (origins.size >= ORIGINS_MAX) origins.delete(origins.keys().next().value as string);
+    origins.set(host, origin);
+  }
+  return origin;
+};
+
+/**
  * The Request for a node:http request: `signal` aborts once `abort()` is called (the client
  * went away). Throws a VodkitError for a missing or bad Host. The path is checked by vodkit
  * itself, from the raw target the listener passes along.
@@ -177,7 +212,7 @@ export function toRequest(req: IncomingMessage): IncomingRequest {
   // "x" the host and route as "/api/...", so it is appended to the origin instead. Made of
   // characters URL parsing keeps as they are, it is the URL's tail already.
   const url = PLAIN_TARGET.test(target)
-    ? `http://${host}${target}`
+    ? originOf(host) + target
     : target.startsWith('/')
       ? new URL(`http://${host}${target}`).href
       : new URL(target, `http://${host}`).href;

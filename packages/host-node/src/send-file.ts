@@ -66,7 +66,14 @@ const writable = (res: ServerResponse) =>
  * or when the send fails or its client goes. A client that stops reading for the file's idle
  * timeout is cut.
  */
-export async function sendFile({ status, headers, file, done }: FileAnswer, res: ServerResponse): Promise<void> {
+export async function sendFile(answer: FileAnswer, res: ServerResponse): Promise<void> {
+  const { status, headers, file } = answer;
+  let over = false;
+  const done = () => {
+    if (over) return;
+    over = true;
+    answer.done();
+  };
   res.writeHead(status, headers);
   const stopWatching = cutWhenIdle(res, file.idleTimeoutMs);
   // Until the last byte has left for the client, not just until it is read.
@@ -110,7 +117,9 @@ export async function sendFile({ status, headers, file, done }: FileAnswer, res:
     res.destroy(error instanceof Error ? error : new Error(String(error)));
   } finally {
     done();
-    stopWatching();
+    // An ended response is watched until its last byte has left ('finish'): a client that stops
+    // reading with the last chunk still in the socket is cut all the same.
+    if (!res.writableEnded || res.destroyed) stopWatching();
     // A read still under way (the client went) finishes before its file may be closed.
     if (next)
       await next.then(

@@ -6,15 +6,35 @@ const toBase64Url = (bytes: Uint8Array) => {
   return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 };
 
-const toHex = (bytes: ArrayBuffer) =>
-  Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, '0')).join('');
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+const toHex = (bytes: ArrayBuffer) => {
+  let hex = '';
+  for (const byte of new Uint8Array(bytes)) hex += HEX[byte];
+  return hex;
+};
 
 /** A new session token: 256 random bits, base64url (43 characters). */
 export const newSessionToken = (): string => toBase64Url(crypto.getRandomValues(new Uint8Array(TOKEN_BYTES)));
 
+const encoder = new TextEncoder();
+
+/**
+ * Hashes of tokens presented lately: a client sends the same token with every request, and a
+ * digest through WebCrypto costs more than the rest of a session check. Bounded, oldest out.
+ * Tokens pass through this process's memory with every request anyway.
+ */
+const recent = new Map<string, string>();
+const RECENT_MAX = 1024;
+
 /** What is stored in place of the token: a leaked table does not leak usable sessions. */
-export const hashSessionToken = async (token: string): Promise<string> =>
-  toHex(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token)));
+export async function hashSessionToken(token: string): Promise<string> {
+  const known = recent.get(token);
+  if (known !== undefined) return known;
+  const hash = toHex(await crypto.subtle.digest('SHA-256', encoder.encode(token)));
+  if (recent.size >= RECENT_MAX) recent.delete(recent.keys().next().value as string);
+  recent.set(token, hash);
+  return hash;
+}
 
 /** Tokens are exactly what newSessionToken makes; anything else is not looked up. */
 export const isWellFormedToken = (token: string): boolean => /^[A-Za-z0-9_-]{43}$/.test(token);

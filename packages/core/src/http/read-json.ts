@@ -1,5 +1,8 @@
 import { VodkitError } from '../errors/vodkit-error.js';
 
+/** Fatal: bytes that are not UTF-8 fail instead of turning into replacement characters. */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 /** The largest JSON body any route accepts. */
 export const MAX_JSON_BYTES = 1024 * 1024;
 
@@ -52,7 +55,7 @@ export async function readJson(request: Request, limit = MAX_JSON_BYTES): Promis
   const bytes = await readLimited(request.body, limit);
   if (bytes.byteLength === 0) throw required();
   try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    return JSON.parse(utf8.decode(bytes));
   } catch {
     throw new VodkitError('MALFORMED_JSON');
   }

@@ -79,10 +79,11 @@ export function memoryStore(): Store {
     return row && row.leaseOwner === owner ? row : undefined;
   };
 
-  const view = (video: VideoRecord): VideoView => ({
-    ...copy(video),
-    authorName: users.get(video.authorId)?.userName ?? '',
-  });
+  const view = (video: VideoRecord): VideoView => {
+    const shown = copy(video) as VideoView;
+    shown.authorName = users.get(video.authorId)?.userName ?? '';
+    return shown;
+  };
 
   const visible = (id: string) => {
     const video = videos.get(id);
