@@ -1,4 +1,5 @@
-import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import type { PoolConnection, QueryError } from 'mysql2';
+import type { Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { isUnreachable, VodkitError } from '../../errors/vodkit-error.js';
 
 /** One statement's parameters; `?` placeholders in order. */
@@ -62,6 +63,10 @@ export function createDatabase(pool: Pool, timeoutMs: number): Database {
       cause,
     });
 
+  // mysql2's callback API underneath its promise wrapper: the wrapper makes an object and
+  // captures a stack for every connection and statement, a cost on every request.
+  const core = pool.pool;
+
   /** A pooled connection within the timeout; one that arrives later goes straight back. */
   const acquire = () =>
     new Promise<PoolConnection>((resolve, reject) => {
@@ -70,17 +75,13 @@ export function createDatabase(pool: Pool, timeoutMs: number): Database {
         late = true;
         reject(unavailable(new Error(`No database connection within ${timeoutMs} ms.`)));
       }, timeoutMs);
-      pool.getConnection().then(
-        (conn) => {
-          clearTimeout(timer);
-          if (late) conn.release();
-          else resolve(conn);
-        },
-        (error: unknown) => {
-          clearTimeout(timer);
+      core.getConnection((error, conn) => {
+        clearTimeout(timer);
+        if (error) {
           if (!late) reject(isUnavailable(error) || isPoolQueueFull(error) ? unavailable(error) : error);
-        },
-      );
+        } else if (late) conn.release();
+        else resolve(conn);
+      });
     });
 
   /** Runs `use` on a connection of its own; a connection that failed or timed out is destroyed, not reused. */
@@ -104,29 +105,25 @@ export function createDatabase(pool: Pool, timeoutMs: number): Database {
    * for as long as it stays frozen; so the timer is ours, and when it fires the connection is
    * destroyed: nothing that arrives later on it can be read as another command's answer.
    */
-  const bounded = <T>(conn: PoolConnection, command: Promise<[T, unknown]>) =>
+  const bounded = <T>(conn: PoolConnection, method: 'execute' | 'query', sql: string, params: Params) =>
     new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         conn.destroy();
         reject(Object.assign(new Error(`No answer from the database within ${timeoutMs} ms.`), { code: TIMED_OUT }));
       }, timeoutMs);
-      command.then(
-        ([result]) => {
-          clearTimeout(timer);
-          resolve(result);
-        },
-        (error: unknown) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      );
+      const settle = (error: QueryError | null, result: unknown) => {
+        clearTimeout(timer);
+        if (error) reject(error);
+        else resolve(result as T);
+      };
+      if (method === 'execute') conn.execute(sql, params as never, settle);
+      else conn.query(sql, params as never, settle);
     });
 
-  // mysql2 types parameters narrowly; vodkit's are Dates, strings, numbers, nulls and lists of ids.
   const statementsOn = (conn: PoolConnection): Statements => ({
-    rows: (sql, params = []) => bounded(conn, conn.execute<RowDataPacket[]>(sql, params as never)),
-    write: (sql, params = []) => bounded(conn, conn.execute<ResultSetHeader>(sql, params as never)),
-    query: (sql, params = []) => bounded(conn, conn.query<ResultSetHeader>(sql, params as never)),
+    rows: (sql, params = []) => bounded(conn, 'execute', sql, params),
+    write: (sql, params = []) => bounded(conn, 'execute', sql, params),
+    query: (sql, params = []) => bounded(conn, 'query', sql, params),
   });
 
   /** Errors as callers see them: unavailability as vodkit's 503, anything else as it came. */
