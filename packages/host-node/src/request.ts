@@ -18,6 +18,12 @@ const hasBody = (req: IncomingMessage) =>
   (req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0);
 
 /**
+ * Bytes of a request body read ahead of its reader: enough for the disk to take large writes
+ * while the next bytes arrive, where a small buffer makes an upload wait for every write.
+ */
+const BODY_BUFFER_BYTES = 1024 * 1024;
+
+/**
  * The request body as a web stream, paced by its reader (the socket is paused while
  * the stream's queue is full). Node's own Readable.toWeb is not used: once its stream
  * is cancelled (an upload refused after its first bytes) it still enqueues the data
@@ -66,7 +72,7 @@ function bodyOf(req: IncomingMessage): ReadableStream<Uint8Array> {
         req.resume();
       },
     },
-    { highWaterMark: 64 * 1024, size: (chunk) => chunk.byteLength },
+    { highWaterMark: BODY_BUFFER_BYTES, size: (chunk) => chunk.byteLength },
   );
 }
 

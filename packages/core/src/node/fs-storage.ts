@@ -48,6 +48,9 @@ const storedFile = (found: Stats): StoredFile => ({
   version: `${found.dev}-${found.ino}-${found.mtimeMs}-${found.size}`,
 });
 
+/** Bytes of an upload in memory on their way to its file, at most, on each side of the pipe. */
+const WRITE_BUFFER_BYTES = 1024 * 1024;
+
 const code = (error: unknown) => (error as NodeJS.ErrnoException).code;
 
 /** The disk (or the user's quota) is full: the client hears 507, not 500. */
@@ -102,8 +105,13 @@ export async function fsStorage(dataDir: string): Promise<FsStorage> {
       const target = pathOf(videoId);
       const temp = join(tmpDir, `${tempPrefix}.${crypto.randomUUID().replace(/-/g, '')}.part`);
       try {
-        const source = Readable.fromWeb(body as NodeReadableStream<Uint8Array>, { signal });
-        await pipeline(source, createWriteStream(temp, { flags: 'wx', mode: 0o644 }), { signal });
+        // Large buffers on both sides: the file takes batched writes while the next bytes arrive.
+        const source = Readable.fromWeb(body as NodeReadableStream<Uint8Array>, {
+          signal,
+          highWaterMark: WRITE_BUFFER_BYTES,
+        });
+        const file = createWriteStream(temp, { flags: 'wx', mode: 0o644, highWaterMark: WRITE_BUFFER_BYTES });
+        await pipeline(source, file, { signal });
         // Durable before it becomes visible: a crash after the link never leaves a short file in place.
         const written = await open(temp, 'r+');
         await written.sync().finally(() => written.close());
