@@ -76,6 +76,26 @@ function bodyOf(req: IncomingMessage): ReadableStream<Uint8Array> {
   );
 }
 
+/** A whole request body, straight from node:http; fails as the body stream does when the client goes. */
+function readAll(req: IncomingMessage): Promise<ArrayBuffer> {
+  if (!hasBody(req)) return Promise.resolve(new ArrayBuffer(0));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.once('end', () => {
+      const whole = Buffer.concat(chunks);
+      // Its own ArrayBuffer: a small Buffer may sit in a slab shared with others.
+      resolve(whole.buffer.slice(whole.byteOffset, whole.byteOffset + whole.byteLength) as ArrayBuffer);
+    });
+    req.once('error', reject);
+    const aborted = () => {
+      if (!req.complete) reject(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
+    };
+    req.once('close', aborted);
+    if (req.destroyed) aborted();
+  });
+}
+
 const materialise = Symbol('vodkit.materialise');
 
 /**
@@ -91,6 +111,8 @@ class NodeRequest {
   #body: ReadableStream<Uint8Array> | null | undefined;
   #controller: AbortController | undefined;
   #aborted = false;
+  /** The body was read whole by `arrayBuffer()`, with no stream made of it. */
+  #read = false;
   #real: Request | undefined;
 
   constructor(req: IncomingMessage, url: string) {
@@ -110,13 +132,30 @@ class NodeRequest {
   get body(): ReadableStream<Uint8Array> | null {
     // Once there is a real Request, the body is its own (after clone(), a branch of the tee).
     if (this.#real) return this.#real.body;
+    if (this.#read) throw new TypeError('The body was read already.');
     if (this.#body === undefined) this.#body = hasBody(this.#req) ? bodyOf(this.#req) : null;
     return this.#body;
   }
 
   /** Read, or being read, through `body`: a real Request could no longer be made of it. */
   get bodyUsed(): boolean {
-    return this.#real ? this.#real.bodyUsed : (this.#body?.locked ?? false);
+    return this.#read || (this.#real ? this.#real.bodyUsed : (this.#body?.locked ?? false));
+  }
+
+  /**
+   * The whole body, read straight from the socket: a small JSON body does not pay for a web
+   * stream. Once anything else has touched the body, a real Request reads it.
+   */
+  arrayBuffer(): Promise<ArrayBuffer> {
+    if (this.#real || this.#body !== undefined || this.#read) {
+      try {
+        return Request.prototype.arrayBuffer.call(this[materialise]());
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    this.#read = true;
+    return readAll(this.#req);
   }
 
   get signal(): AbortSignal {
@@ -136,6 +175,7 @@ class NodeRequest {
 
   [materialise](): Request {
     if (!this.#real) {
+      if (this.#read) throw new TypeError('The body was read already.');
       const init: RequestInit & { duplex?: 'half' } = {
         method: this.method,
         headers: this.headers,

@@ -388,3 +388,34 @@ describe('toRequest', () => {
     expect(error).toMatchObject({ status: 400 });
   });
 });
+
+describe('arrayBuffer() straight from the socket', () => {
+  it('reads a declared body whole, then the body counts as used', async () => {
+    const body = JSON.stringify({ content: 'héllo' });
+    const seen = await through(
+      { method: 'POST', body, headers: { 'content-type': 'application/json' } },
+      async (request) => {
+        const bytes = new Uint8Array(await request.arrayBuffer());
+        const again = await request.text().then(
+          () => 'read twice',
+          (error: unknown) => (error instanceof TypeError ? 'refused' : String(error)),
+        );
+        return { text: new TextDecoder().decode(bytes), used: request.bodyUsed, again };
+      },
+    );
+    expect(seen).toEqual({ text: body, used: true, again: 'refused' });
+  });
+
+  it('is empty for a request without a body', async () => {
+    const size = await through({}, async (request) => (await request.arrayBuffer()).byteLength);
+    expect(size).toBe(0);
+  });
+
+  it('goes through a real Request once the body stream was made', async () => {
+    const text = await through({ method: 'POST', body: 'abc' }, async (request) => {
+      expect(request.body).not.toBeNull();
+      return new TextDecoder().decode(await request.arrayBuffer());
+    });
+    expect(text).toBe('abc');
+  });
+});

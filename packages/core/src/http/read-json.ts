@@ -42,17 +42,25 @@ async function readLimited(body: ReadableStream<Uint8Array>, limit: number): Pro
  * before and while reading, the bytes must be UTF-8, and the text must parse.
  */
 export async function readJson(request: Request, limit = MAX_JSON_BYTES): Promise<unknown> {
-  const declared = request.headers.get('content-length');
-  if (Number(declared) > limit) {
-    throw new VodkitError('PAYLOAD_TOO_LARGE', { message: `JSON bodies are limited to ${limit} bytes.` });
-  }
+  const tooLarge = () =>
+    new VodkitError('PAYLOAD_TOO_LARGE', { message: `JSON bodies are limited to ${limit} bytes.` });
   const required = () =>
     new VodkitError('VALIDATION', { details: [{ path: 'body', message: 'is required (a JSON object)' }] });
-  if (!request.body || declared === '0') throw required();
+  const declared = request.headers.get('content-length');
+  if (Number(declared) > limit) throw tooLarge();
+  // A declared length says whether there is a body without making a stream of it.
+  const hasBody = declared !== null ? declared !== '0' : request.body !== null;
+  if (!hasBody) throw required();
   if (!isJson(request.headers.get('content-type'))) {
     throw new VodkitError('UNSUPPORTED_MEDIA_TYPE', { message: 'Send the body as application/json; charset=utf-8.' });
   }
-  const bytes = await readLimited(request.body, limit);
+  // With its length declared (and checked above), the body is read whole: HTTP/1.1 framing ends
+  // it there, and a host may read a whole body without a stream. Else it is capped as it comes.
+  const bytes =
+    declared !== null
+      ? new Uint8Array(await request.arrayBuffer())
+      : await readLimited(request.body as ReadableStream<Uint8Array>, limit);
+  if (bytes.byteLength > limit) throw tooLarge();
   if (bytes.byteLength === 0) throw required();
   try {
     return JSON.parse(utf8.decode(bytes));

@@ -79,11 +79,17 @@ export function memoryStore(): Store {
     return row && row.leaseOwner === owner ? row : undefined;
   };
 
-  const view = (video: VideoRecord): VideoView => {
-    const shown = copy(video) as VideoView;
-    shown.authorName = users.get(video.authorId)?.userName ?? '';
-    return shown;
-  };
+  // Field by field: one object shape for every view, on the path of every video read.
+  const view = (video: VideoRecord): VideoView => ({
+    id: video.id,
+    authorId: video.authorId,
+    name: video.name,
+    status: video.status,
+    size: video.size,
+    contentType: video.contentType,
+    createdAt: new Date(video.createdAt.getTime()),
+    authorName: users.get(video.authorId)?.userName ?? '',
+  });
 
   const visible = (id: string) => {
     const video = videos.get(id);
@@ -142,7 +148,12 @@ export function memoryStore(): Store {
         const session = sessions.get(idHash);
         const user = session && users.get(session.userId);
         if (!session || !user || session.expiresAt <= now) return undefined;
-        return { ...copy(session), userName: user.userName };
+        return {
+          idHash: session.idHash,
+          userId: session.userId,
+          expiresAt: new Date(session.expiresAt.getTime()),
+          userName: user.userName,
+        };
       },
       async extend(idHash, expiresAt) {
         open();
@@ -203,7 +214,14 @@ export function memoryStore(): Store {
       async listByVideo(videoId, page) {
         open();
         const rows = [...comments.values()].filter((c) => c.videoId === videoId);
-        return takePage(rows, page).map((c) => ({ ...copy(c), authorName: users.get(c.authorId)?.userName ?? '' }));
+        return takePage(rows, page).map((c) => ({
+          id: c.id,
+          videoId: c.videoId,
+          authorId: c.authorId,
+          content: c.content,
+          createdAt: new Date(c.createdAt.getTime()),
+          authorName: users.get(c.authorId)?.userName ?? '',
+        }));
       },
     },
     deletions: {
