@@ -192,7 +192,7 @@ export function createVodkit(options: VodkitOptions): Vodkit {
       if (closed) throw new VodkitError('UNAVAILABLE', { message: 'This vodkit instance is shutting down.' });
       const target = info?.target;
       if (target !== undefined) checkRequestTarget(target);
-      const { pathname, search } = requestPath(request, target);
+      const { pathname, search } = requestPath(request);
       const found = match(request.method, pathname);
       // X-Forwarded-For is read only when a proxy may have written it.
       const forwardedFor = trusted.size > 0 ? request.headers.get('x-forwarded-for') : null;

@@ -124,6 +124,30 @@ describe('fileSends', () => {
     expect(released).toEqual(['send']);
   });
 
+  it('reads no signal of the requests it counts while no token is held', () => {
+    vi.useFakeTimers();
+    let pending = 0;
+    const sends = fileSends(() => pending);
+    let reads = 0;
+    const request = {
+      get signal() {
+        reads += 1;
+        return new AbortController().signal;
+      },
+    };
+    pending = 1;
+    sends.enter(request)();
+    expect(reads).toBe(0);
+    // With a token held, the requests in the handler are looked at: is their client still there?
+    const released: string[] = [];
+    sends.hold(() => released.push('send'), new AbortController());
+    pending = 2;
+    const leave = sends.enter(request);
+    expect(reads).toBe(1);
+    expect(released).toEqual([]);
+    leave();
+  });
+
   it('gives a token back at once when its client goes', () => {
     vi.useFakeTimers();
     const sends = fileSends(() => 5);

@@ -15,6 +15,7 @@
  * finds the token of its previous send back. Between requests, a poll (10 ms, while any token
  * is held) gives the others back.
  */
+
 /** What FileSends reads of a request: its abort signal, which Bun makes only when asked. */
 export interface Signalled {
   readonly signal: AbortSignal;

@@ -54,14 +54,14 @@ export function handle(
   const host = request.headers.get('host');
   if (isJoinedHost(host)) return Promise.resolve(hostRefusal());
   const remoteAddress = server.requestIP(request)?.address;
-  const own = host === null ? withDefaultHost(request) : request;
-  const info = { remoteAddress, target };
   const leave = sends.enter(request, remoteAddress);
   let answering: Promise<Answer>;
   try {
+    const own = host === null ? withDefaultHost(request) : request;
+    const info = { remoteAddress, target };
     answering = app.answer ? app.answer(own, info) : app.fetch(own, info);
   } catch (error) {
-    // A FetchHandler that throws instead of rejecting.
+    // Thrown rather than rejected (by a FetchHandler that is not vodkit): the same failure.
     leave();
     return Promise.reject(error);
   }

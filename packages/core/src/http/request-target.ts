@@ -33,17 +33,10 @@ export interface ConnectionInfo {
 }
 
 /**
- * An origin-form target made only of characters URL parsing keeps as they are: its path and
- * query are what `new URL` would make of them, read without parsing.
+ * A path and query made only of characters URL parsing keeps as they are: what `new URL`
+ * would make of them, read without parsing.
  */
-const PLAIN_TARGET = /^\/[\w\-.~!$&'()*+,;=:@%/]*(?:\?[\w\-.~!$&'()*+,;=:@%/?]*)?$/;
-
-/** Whether the authority of an absolute URL is a valid host, read without parsing the URL. */
-const hasValidHost = (url: string) => {
-  const start = url.indexOf('//') + 2;
-  const end = url.indexOf('/', start);
-  return start > 1 && end !== -1 && isValidHost(url.slice(start, end));
-};
+const PLAIN_TAIL = /^\/[\w\-.~!$&'()*+,;=:@%/]*(?:\?[\w\-.~!$&'()*+,;=:@%/?]*)?$/;
 
 /** Where a request goes: the path to route and the query, `?` included (empty when none). */
 export interface RequestPath {
@@ -51,17 +44,26 @@ export interface RequestPath {
   search: string;
 }
 
+/** The path and query of an absolute URL whose host is valid and whose tail is plain; else undefined. */
+function plainTail(url: string): string | undefined {
+  const authority = url.indexOf('//') + 2;
+  const tail = url.indexOf('/', authority);
+  if (authority < 2 || tail === -1 || !isValidHost(url.slice(authority, tail))) return undefined;
+  const rest = url.slice(tail);
+  return PLAIN_TAIL.test(rest) ? rest : undefined;
+}
+
 /**
- * The request's path and query: from the raw target when it is plain (no URL to parse on
- * the hot path), else from the request's URL; 400 when the host could not make a valid one
- * (a bad or missing Host).
+ * The request's path and query: read off its URL when the URL is plain (no parsing on the hot
+ * path), else parsed; 400 when the host could not make a valid one (a bad or missing Host).
  */
-export function requestPath(request: Request, target: string | undefined): RequestPath {
-  if (target !== undefined && PLAIN_TARGET.test(target) && hasValidHost(request.url)) {
-    const query = target.indexOf('?');
-    if (query === -1) return { pathname: target, search: '' };
+export function requestPath(request: Request): RequestPath {
+  const tail = plainTail(request.url);
+  if (tail !== undefined) {
+    const query = tail.indexOf('?');
+    if (query === -1) return { pathname: tail, search: '' };
     // A lone "?" is no query, as URL has it.
-    return { pathname: target.slice(0, query), search: query === target.length - 1 ? '' : target.slice(query) };
+    return { pathname: tail.slice(0, query), search: query === tail.length - 1 ? '' : tail.slice(query) };
   }
   try {
     const { pathname, search } = new URL(request.url);

@@ -59,7 +59,7 @@ export function withWebApp<T extends App>(app: T, dir: string): T {
     try {
       // The page's paths get the same refusal of dot segments and backslashes as vodkit's.
       if (info?.target !== undefined) checkRequestTarget(info.target);
-      const { pathname } = requestPath(request, info?.target);
+      const { pathname } = requestPath(request);
       if (isVodkitPath(pathname) || (request.method !== 'GET' && request.method !== 'HEAD')) {
         return await app.answer(request, info);
       }
