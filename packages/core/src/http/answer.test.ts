@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { type BytesAnswer, type FileAnswer, jsonAnswer, toResponse, withoutBody } from './answer.js';
+import { type BytesAnswer, type FileAnswer, jsonAnswer, toResponse, utf8Length, withoutBody } from './answer.js';
 
 const decoder = new TextDecoder();
 
@@ -69,8 +69,7 @@ describe('jsonAnswer', () => {
       'content-type': 'application/json; charset=utf-8',
       'content-length': String(byteLength),
     });
-    expect(answer.body?.byteLength).toBe(byteLength);
-    expect(JSON.parse(decoder.decode(answer.body))).toEqual(body);
+    expect(answer.body).toBe(json);
   });
 
   it('leaves the headers it was given as they were', () => {
@@ -93,7 +92,7 @@ describe('jsonAnswer', () => {
 
   it('sends null as the JSON null, not as no body', () => {
     const answer = jsonAnswer(200, null);
-    expect(decoder.decode(answer.body)).toBe('null');
+    expect(answer.body).toBe('null');
     expect(answer.headers['content-length']).toBe('4');
   });
 
@@ -260,5 +259,26 @@ describe('toResponse', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+describe('utf8Length', () => {
+  it('counts what TextEncoder writes, for every kind of character', () => {
+    const samples = [
+      '',
+      'plain ascii',
+      'héllo',
+      '€ and ✓',
+      '😀 emoji and 𝄞',
+      'lone \ud800 high',
+      'lone \udc00 low',
+      'end \ud83d',
+    ];
+    // And random UTF-16 code units, surrogates included.
+    for (let n = 0; n < 200; n++) {
+      samples.push(String.fromCharCode(...Array.from({ length: 20 }, () => Math.floor(Math.random() * 0x10000))));
+    }
+    const encoder = new TextEncoder();
+    for (const text of samples) expect(utf8Length(text)).toBe(encoder.encode(text).byteLength);
   });
 });

@@ -5,12 +5,15 @@ import { lazyStream } from '../stream/lazy.js';
 /** Response headers as vodkit writes them: lower-case names, one value each. */
 export type AnswerHeaders = Record<string, string>;
 
-/** An answer whose body is already bytes, or absent: a host writes it in one go. */
+/**
+ * An answer whose body is whole already, or absent: a host writes it in one go. A string body
+ * is sent as UTF-8; its `content-length` counts those bytes.
+ */
 export interface BytesAnswer {
   readonly kind: 'bytes';
   readonly status: number;
   readonly headers: AnswerHeaders;
-  readonly body: Uint8Array<ArrayBuffer> | undefined;
+  readonly body: string | Uint8Array<ArrayBuffer> | undefined;
 }
 
 /** A range of a file on disk, as a handler answers it: the host sends the file itself. */
@@ -36,18 +39,39 @@ export interface FileAnswer extends FileReply {
  */
 export type Answer = BytesAnswer | FileAnswer | Response;
 
-const encoder = new TextEncoder();
 const JSON_TYPE = 'application/json; charset=utf-8';
 
-/** Every JSON answer vodkit sends: the one content type and an exact length. */
+/** The length of `text` in UTF-8, counted without encoding it. */
+export function utf8Length(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) continue;
+    if (code < 0x800) bytes += 1;
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      // A surrogate pair is one 4-byte character: 2 UTF-16 units, 2 more bytes.
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        bytes += 2;
+        i++;
+      } else bytes += 2;
+    } else bytes += 2;
+  }
+  return bytes;
+}
+
+/**
+ * Every JSON answer vodkit sends: the one content type and an exact length. The body stays a
+ * string: a host writes it with the headers in one write, and no buffer is made for it.
+ */
 export function jsonAnswer(status: number, body: unknown, headers?: AnswerHeaders): BytesAnswer {
   if (body === undefined) return { kind: 'bytes', status, headers: { ...headers }, body: undefined };
-  const bytes = encoder.encode(JSON.stringify(body));
+  const text = JSON.stringify(body);
   return {
     kind: 'bytes',
     status,
-    headers: { ...headers, 'content-type': JSON_TYPE, 'content-length': String(bytes.byteLength) },
-    body: bytes,
+    headers: { ...headers, 'content-type': JSON_TYPE, 'content-length': String(utf8Length(text)) },
+    body: text,
   };
 }
 
