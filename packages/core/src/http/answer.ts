@@ -67,12 +67,12 @@ export function utf8Length(text: string): number {
 export function jsonAnswer(status: number, body: unknown, headers?: AnswerHeaders): BytesAnswer {
   if (body === undefined) return { kind: 'bytes', status, headers: { ...headers }, body: undefined };
   const text = JSON.stringify(body);
-  return {
-    kind: 'bytes',
-    status,
-    headers: { ...headers, 'content-type': JSON_TYPE, 'content-length': String(utf8Length(text)) },
-    body: text,
-  };
+  const length = String(utf8Length(text));
+  // Without extra headers, one object literal: the shape every plain JSON answer shares.
+  const all = headers
+    ? { ...headers, 'content-type': JSON_TYPE, 'content-length': length }
+    : { 'content-type': JSON_TYPE, 'content-length': length };
+  return { kind: 'bytes', status, headers: all, body: text };
 }
 
 /** The answer without its body, headers kept: what HEAD gets. */

@@ -24,9 +24,29 @@ const isOwnAnswer = (result: { status: number; body?: unknown } | OwnAnswer): re
 const isSchema = (value: unknown): value is z.ZodTypeAny =>
   typeof value === 'object' && value !== null && 'safeParse' in value;
 
-const jsonBodySchema = (route: AppRoute) => {
-  const body = (route as { body?: unknown }).body;
-  return body !== ContractNoBody && isSchema(body) ? body : undefined;
+/** What dispatch needs of a route's contract, looked up once per route instead of per request. */
+interface RouteSchemas {
+  params: z.ZodTypeAny | undefined;
+  query: z.ZodTypeAny | undefined;
+  body: z.ZodTypeAny | undefined;
+  statuses: ReadonlySet<number>;
+}
+
+const compiled = new WeakMap<AppRoute, RouteSchemas>();
+
+const schemasOf = (route: AppRoute): RouteSchemas => {
+  let schemas = compiled.get(route);
+  if (!schemas) {
+    const body = (route as { body?: unknown }).body;
+    schemas = {
+      params: isSchema(route.pathParams) ? route.pathParams : undefined,
+      query: isSchema(route.query) ? route.query : undefined,
+      body: body !== ContractNoBody && isSchema(body) ? body : undefined,
+      statuses: new Set(Object.keys(route.responses).map(Number)),
+    };
+    compiled.set(route, schemas);
+  }
+  return schemas;
 };
 
 /**
@@ -40,17 +60,15 @@ export async function dispatch(
   client: string,
   handler: AnyHandler,
 ): Promise<OwnAnswer> {
-  const { route } = match.route;
-  const params = isSchema(route.pathParams) ? validate(route.pathParams, match.params, 'params') : match.params;
-  const query = isSchema(route.query)
-    ? validate(route.query, Object.fromEntries(new URLSearchParams(search)), 'query')
+  const schemas = schemasOf(match.route.route);
+  const params = schemas.params ? validate(schemas.params, match.params, 'params') : match.params;
+  const query = schemas.query
+    ? validate(schemas.query, Object.fromEntries(new URLSearchParams(search)), 'query')
     : undefined;
-  const bodySchema = jsonBodySchema(route);
   // A client gone before the end of its body fails the read: the handler never starts.
-  const body = bodySchema ? validate(bodySchema, await readJson(request), 'body') : undefined;
-
+  const body = schemas.body ? validate(schemas.body, await readJson(request), 'body') : undefined;
   const result = await handler({ params, query, body, request, client });
-  if (!(result.status in route.responses)) {
+  if (!schemas.statuses.has(result.status)) {
     throw new VodkitError('INTERNAL', {
       message: `${match.route.name} answered ${result.status}, not in its contract.`,
     });
