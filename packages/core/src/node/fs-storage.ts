@@ -48,8 +48,12 @@ const storedFile = (found: Stats): StoredFile => ({
   version: `${found.dev}-${found.ino}-${found.mtimeMs}-${found.size}`,
 });
 
-/** Bytes of an upload in memory on their way to its file, at most, on each side of the pipe. */
-const WRITE_BUFFER_BYTES = 1024 * 1024;
+/**
+ * Bytes of an upload buffered on their way to its file, on each side of the pipe. The host reads
+ * the body ahead (1 MiB on Node); more here gained nothing measured, and on Bun it let memory grow
+ * with the upload's size (121 MB peak for 512 MiB, against 93 MB with 64 KiB).
+ */
+const WRITE_BUFFER_BYTES = 64 * 1024;
 
 const code = (error: unknown) => (error as NodeJS.ErrnoException).code;
 
@@ -105,7 +109,6 @@ export async function fsStorage(dataDir: string): Promise<FsStorage> {
       const target = pathOf(videoId);
       const temp = join(tmpDir, `${tempPrefix}.${crypto.randomUUID().replace(/-/g, '')}.part`);
       try {
-        // Large buffers on both sides: the file takes batched writes while the next bytes arrive.
         const source = Readable.fromWeb(body as NodeReadableStream<Uint8Array>, {
           signal,
           highWaterMark: WRITE_BUFFER_BYTES,
