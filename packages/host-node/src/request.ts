@@ -12,6 +12,9 @@ const toHeaders = (raw: string[]) => {
   return headers;
 };
 
+/** How a body fails when its client goes before its end, as with Readable.toWeb. */
+const clientGone = () => Object.assign(new Error('aborted'), { code: 'ECONNRESET' });
+
 const hasBody = (req: IncomingMessage) =>
   req.method !== 'GET' &&
   req.method !== 'HEAD' &&
@@ -54,7 +57,7 @@ function bodyOf(req: IncomingMessage): ReadableStream<Uint8Array> {
         // A client gone before the end of its body: the body fails, as with Readable.toWeb.
         // Made only when it counts: 'close' comes after every request, and an Error costs its stack.
         const aborted = () => {
-          if (!done) fail(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
+          if (!done) fail(clientGone());
         };
         req.once('close', aborted);
         // The body is made on first use: its client may be gone already.
@@ -89,7 +92,7 @@ function readAll(req: IncomingMessage): Promise<ArrayBuffer> {
     });
     req.once('error', reject);
     const aborted = () => {
-      if (!req.complete) reject(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
+      if (!req.complete) reject(clientGone());
     };
     req.once('close', aborted);
     if (req.destroyed) aborted();

@@ -14,6 +14,9 @@ const isJson = (contentType: string | null) => {
   return params.every((param) => !param.startsWith('charset=') || /^charset=(utf-8|"utf-8")$/.test(param));
 };
 
+const tooLarge = (limit: number) =>
+  new VodkitError('PAYLOAD_TOO_LARGE', { message: `JSON bodies are limited to ${limit} bytes.` });
+
 async function readLimited(body: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array> {
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
@@ -24,7 +27,7 @@ async function readLimited(body: ReadableStream<Uint8Array>, limit: number): Pro
     size += value.byteLength;
     if (size > limit) {
       await reader.cancel().catch(() => {});
-      throw new VodkitError('PAYLOAD_TOO_LARGE', { message: `JSON bodies are limited to ${limit} bytes.` });
+      throw tooLarge(limit);
     }
     chunks.push(value);
   }
@@ -42,12 +45,10 @@ async function readLimited(body: ReadableStream<Uint8Array>, limit: number): Pro
  * before and while reading, the bytes must be UTF-8, and the text must parse.
  */
 export async function readJson(request: Request, limit = MAX_JSON_BYTES): Promise<unknown> {
-  const tooLarge = () =>
-    new VodkitError('PAYLOAD_TOO_LARGE', { message: `JSON bodies are limited to ${limit} bytes.` });
   const required = () =>
     new VodkitError('VALIDATION', { details: [{ path: 'body', message: 'is required (a JSON object)' }] });
   const declared = request.headers.get('content-length');
-  if (Number(declared) > limit) throw tooLarge();
+  if (Number(declared) > limit) throw tooLarge(limit);
   // A declared length says whether there is a body without making a stream of it.
   const hasBody = declared !== null ? declared !== '0' : request.body !== null;
   if (!hasBody) throw required();
@@ -60,7 +61,7 @@ export async function readJson(request: Request, limit = MAX_JSON_BYTES): Promis
     declared !== null
       ? new Uint8Array(await request.arrayBuffer())
       : await readLimited(request.body as ReadableStream<Uint8Array>, limit);
-  if (bytes.byteLength > limit) throw tooLarge();
+  if (bytes.byteLength > limit) throw tooLarge(limit);
   if (bytes.byteLength === 0) throw required();
   try {
     return JSON.parse(utf8.decode(bytes));
