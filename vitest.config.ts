@@ -8,7 +8,9 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^@vodkit\/core\/node$/, replacement: src('./packages/core/src/node.ts') },
-      { find: /^@vodkit\/core\/contract$/, replacement: src('./packages/core/src/contract.ts') },
+      { find: /^@vodkit\/core\/cli$/, replacement: src('./packages/core/src/cli.ts') },
+      { find: /^@vodkit\/core\/testing$/, replacement: src('./packages/core/src/testing/index.ts') },
+      { find: /^@vodkit\/contract$/, replacement: src('./packages/contract/src/index.ts') },
       { find: /^@vodkit\/core$/, replacement: src('./packages/core/src/index.ts') },
       { find: /^@vodkit\/client\/browser$/, replacement: src('./packages/client/src/browser.ts') },
       { find: /^@vodkit\/client(\/node)?$/, replacement: src('./packages/client/src/node.ts') },

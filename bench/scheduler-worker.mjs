@@ -1,14 +1,16 @@
-// One scheduler process of bench/scheduler.mjs: a deletion runner on MySQL and the local disk,
-// driven over IPC by the benchmark. Not meant to be run by hand.
+// One scheduler process of bench/scheduler.mjs: vodkit with the scheduler service alone (its
+// deletion runner) on MySQL and the local disk, through the public API, driven over IPC by the
+// benchmark. Not meant to be run by hand.
 //
 //   argv: <database url> <data dir> <batchSize|default> <concurrency|default>
 //
-// It opens the store, answers `ready`, starts the runner on `go`, and on `stop` stops it
-// gracefully, closes the store and answers `stopped` with what it measured: how many deletions
-// it made, and the time spent in each step (claim, file delete, complete, fail), summed over
-// calls — with several executors the sums overlap and exceed the wall time.
-import { createDeletionRunner } from '../packages/core/dist/index.js';
-import { fsStorage, mysqlStore } from '../packages/core/dist/node.js';
+// It opens the store, answers `ready`, starts vodkit (and so the runner) on `go`, and on `stop`
+// closes it gracefully (the runner finishes what it holds, then the store closes) and answers
+// `stopped` with what it measured: how many deletions it made and failed, and the time spent in
+// each step (claim, file delete, complete, fail), summed over calls — with several executors the
+// sums overlap and exceed the wall time.
+import { createVodkit } from '../packages/core/dist/index.js';
+import { fsStorage, mysqlStore, scryptPasswords } from '../packages/core/dist/node.js';
 
 const [url, dataDir, batchArg, concurrencyArg] = process.argv.slice(2);
 const setting = (value) => (value === 'default' ? undefined : Number(value));
@@ -18,13 +20,14 @@ const concurrency = setting(concurrencyArg);
 const steps = {};
 /** Wraps an async method so its calls and time are counted under `name`. */
 function timed(name, fn) {
-  const step = { calls: 0, ms: 0, rows: 0 };
+  const step = { calls: 0, ms: 0, rows: 0, resolved: 0 };
   steps[name] = step;
   return async (...args) => {
     const started = performance.now();
     try {
       const result = await fn(...args);
       if (Array.isArray(result)) step.rows += result.length;
+      step.resolved++;
       return result;
     } finally {
       step.calls++;
@@ -37,13 +40,18 @@ function timed(name, fn) {
 const store = await mysqlStore({ url, connectionLimit: Math.max(10, (concurrency ?? 4) + 2) });
 const disk = await fsStorage(dataDir);
 const { deletions } = store;
-const queue = {
-  claim: timed('claim', deletions.claim.bind(deletions)),
-  complete: timed('complete', deletions.complete.bind(deletions)),
-  fail: timed('fail', deletions.fail.bind(deletions)),
-  release: timed('release', deletions.release.bind(deletions)),
+// The runner reaches the queue and the files through the store and the storage vodkit is given.
+const timedStore = {
+  ...store,
+  deletions: {
+    ...deletions,
+    claim: timed('claim', deletions.claim.bind(deletions)),
+    complete: timed('complete', deletions.complete.bind(deletions)),
+    fail: timed('fail', deletions.fail.bind(deletions)),
+    release: timed('release', deletions.release.bind(deletions)),
+  },
 };
-const storage = { delete: timed('file delete', disk.delete.bind(disk)) };
+const storage = { ...disk, delete: timed('file delete', disk.delete.bind(disk)) };
 const errors = [];
 const logger = {
   info: () => {},
@@ -52,26 +60,35 @@ const logger = {
   },
 };
 
-const runner = createDeletionRunner({
-  queue,
-  storage,
-  intervalMs: 100,
-  ...(batchSize ? { batchSize } : {}),
-  ...(concurrency ? { concurrency } : {}),
-  logger,
-});
+/** Starts vodkit, whose scheduler service starts its deletion runner at once. */
+const start = () =>
+  createVodkit({
+    store: timedStore,
+    storage,
+    passwords: scryptPasswords(),
+    services: ['scheduler'],
+    scheduler: {
+      intervalMs: 100,
+      ...(batchSize ? { batchSize } : {}),
+      ...(concurrency ? { concurrency } : {}),
+    },
+    logger,
+  });
 
+let vodkit;
 let cpuAtStart;
 process.on('message', async (message) => {
   if (message === 'go') {
     cpuAtStart = process.cpuUsage();
-    runner.start();
+    vodkit = start();
   } else if (message === 'stop') {
-    await runner.stop();
+    // The runner's stop, then the store's close.
+    await vodkit.close();
     const cpu = process.cpuUsage(cpuAtStart);
-    await store.close();
     const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-    process.send({ type: 'stopped', stats: { ...runner.stats }, steps, errors, cpuSeconds }, () => process.exit(0));
+    // The runner counts a deletion once its `complete` returns, and a failure per `fail` it records.
+    const stats = { deleted: steps.complete.resolved, failed: steps.fail.calls };
+    process.send({ type: 'stopped', stats, steps, errors, cpuSeconds }, () => process.exit(0));
   }
 });
 // The benchmark went away: do not linger.

@@ -9,9 +9,10 @@
 //   2. seeds BENCH_DELETIONS (default 20,000) queued deletions in bulk SQL: one user, that many
 //      `videos` rows (status deleting) and `video_del_rec` rows (due, attempts 0), and writes that
 //      many small files (BENCH_FILE_BYTES, default 1024) to <tmp>/data/videos/<uuid>;
-//   3. forks K scheduler processes (bench/scheduler-worker.mjs: createDeletionRunner on
-//      mysqlStore + fsStorage, intervalMs 100), waits until each has its store open, tells them
-//      all to start, and times from then until `video_del_rec` is empty (polled every 50 ms);
+//   3. forks K scheduler processes (bench/scheduler-worker.mjs: createVodkit with the scheduler
+//      service alone on mysqlStore + fsStorage, intervalMs 100), waits until each has its store
+//      open, tells them all to start, and times from then until `video_del_rec` is empty (polled
+//      every 50 ms);
 //   4. stops them gracefully and checks that no queue or video row is left, that the videos
 //      directory is empty and that every file was deleted exactly once (count of successful
 //      storage.delete calls across the processes);

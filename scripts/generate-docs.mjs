@@ -1,6 +1,6 @@
 // Writes docs/openapi.json and the generated parts of docs/http.md from the contract.
 //
-//   pnpm docs:generate   (builds @vodkit/core first: in Node, @vodkit/core/contract is its dist)
+//   pnpm docs:generate   (in Node, @vodkit/contract and @vodkit/core are their dist: `pnpm build` first)
 //
 // Both files are then formatted with Biome, as `pnpm lint` expects, so a fresh generation of an
 // unchanged contract leaves the files as they are.

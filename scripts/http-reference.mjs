@@ -1,7 +1,7 @@
 // The generated parts of docs/http.md, rendered from the contract and the error codes, and a check
 // of the hand-written route sections against the contract.
 
-import { contract, errorCodes } from '@vodkit/core/contract';
+import { contract, errorCodes } from '@vodkit/contract';
 
 /**
  * @typedef {object} RouteInfo

@@ -4,11 +4,15 @@
 // (bytes instead of JSON, headers of answers, who may call a route) is added here, from the
 // routes' metadata and statuses. A route this file does not know how to describe stops the
 // generation with an error rather than being described wrongly.
+//
+// The document passes Redocly's recommended rules with no error or warning (`pnpm docs:lint`,
+// redocly.yaml; test/docs/openapi.test.ts checks it): fix what they find here, not in the JSON.
 
 import { readFileSync } from 'node:fs';
 import { STATUS_CODES } from 'node:http';
 import { generateOpenApi } from '@ts-rest/open-api';
-import * as contractModule from '@vodkit/core/contract';
+import * as contractModule from '@vodkit/contract';
+import { defaults } from '@vodkit/core';
 
 const { contract } = contractModule;
 
@@ -19,11 +23,22 @@ const corePackage = JSON.parse(readFileSync(new URL('../packages/core/package.js
 const json = 'application/json';
 const binary = { type: 'string', format: 'binary' };
 
-/** Who may call a route, from `metadata.auth` in the contract. */
+/** Who may call a route, from `metadata.auth` in the contract; a route without it is open to anyone. */
 const securityByAuth = {
   session: [{ sessionHeader: [] }, { sessionBearer: [] }],
   scheduler: [{ schedulerToken: [] }],
 };
+
+/** Where `pnpm start` listens when given no --host or --port. */
+const servers = [
+  {
+    url: `http://${defaults.host}:${defaults.port}`,
+    description: 'The default of `pnpm start` (all services on one instance); `--host` and `--port` change it.',
+  },
+];
+
+/** The SPDX licence of @vodkit/core, with the page of its text. */
+const license = (/** @type {string} */ id) => ({ name: id, url: `https://spdx.org/licenses/${id}.html` });
 
 const securitySchemes = {
   sessionHeader: {
@@ -181,7 +196,9 @@ export function openApiDocument() {
     const operation = { operationId, summary, tags: operationTags };
 
     const auth = route.metadata?.auth;
-    if (auth !== undefined) {
+    if (auth === undefined) {
+      operation.security = []; // open to anyone, said outright (Redocly's security-defined)
+    } else {
       const security = securityByAuth[/** @type {keyof typeof securityByAuth} */ (auth)];
       if (!security) throw new Error(`${where}: unknown metadata.auth ${JSON.stringify(auth)}`);
       operation.security = security;
@@ -240,6 +257,15 @@ export function openApiDocument() {
       const headers = headersByStatus[/** @type {keyof typeof headersByStatus} */ (Number(status))];
       if (headers && (bytes || !['200', '206'].includes(status))) answer.headers = headers;
     }
+    // Every route refuses a request whose Host header or path no route takes, before the route
+    // sees it (docs/http.md, Conventions). Routes whose contract has no 4xx say so here.
+    if (!Object.keys(responses).some((status) => status.startsWith('4'))) {
+      responses[400] = {
+        description:
+          'Bad Request: `error.code` is `VALIDATION`, for a `Host` header or a path that no route takes (details path `headers.host` or `path`).',
+        content: { [json]: { schema: { $ref: '#/components/schemas/Error400' } } },
+      };
+    }
     operation.responses = responses;
 
     // Players probe a file with HEAD before they stream it, so HEAD is described next to GET.
@@ -257,7 +283,7 @@ export function openApiDocument() {
         title: 'vodkit',
         version: corePackage.version,
         description,
-        license: { name: corePackage.license },
+        license: license(corePackage.license),
       },
       tags,
     },
@@ -279,6 +305,9 @@ export function openApiDocument() {
     );
   }
 
+  if (!('Error400' in schemas))
+    throw new Error('No route of the contract answers 400; describe Error400 in scripts/openapi.mjs');
+
   // A schema used inside another one (Video in VideoPage) is referenced there too.
   const originals = structuredClone(schemas);
   for (const [name, schema] of Object.entries(schemas)) schemas[name] = referToComponents(schema, originals);
@@ -286,6 +315,7 @@ export function openApiDocument() {
   return {
     openapi: document.openapi,
     info: document.info,
+    servers,
     tags: document.tags,
     paths: document.paths,
     components: {

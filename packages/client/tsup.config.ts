@@ -9,5 +9,5 @@ export default defineConfig({
   target: 'es2022',
   tsconfig: 'tsconfig.node.json',
   // The contract is a dependency, not bundled: one copy of zod and ts-rest with the app's.
-  external: ['@vodkit/core', 'undici'],
+  external: ['@vodkit/contract', 'undici'],
 });

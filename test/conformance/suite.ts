@@ -18,6 +18,7 @@ import {
   sleep,
   streamOf,
   UNKNOWN_VID,
+  type User,
   uploadForm,
   uploadRaw,
   webmBytes,
@@ -489,6 +490,219 @@ export function conformance(name: string, start: StartTarget) {
         const health = expectJson(await call(main, '/healthz'), 200, Health);
         expect(health.status).toBe('ok');
         expect([...health.services].sort()).toEqual(['api', 'scheduler', 'stream']);
+      });
+    });
+
+    describe('other origins: CORS and --stream-base-url', () => {
+      const APP = 'https://app.example';
+      const SECOND = 'http://localhost:5173';
+      const STRANGER = 'https://stranger.example';
+      const STREAM_BASE = 'https://stream.example';
+      const ALLOW_HEADERS =
+        'content-type, x-session-id, authorization, range, if-range, if-none-match, tus-resumable, upload-length, upload-offset, upload-metadata';
+      const EXPOSED = ['Content-Range', 'Accept-Ranges', 'Content-Length', 'ETag', 'Last-Modified', 'Retry-After'];
+      const FILE = mp4Bytes(4096);
+      // `listed` allows two origins and prefixes stream_url; `anyOrigin` allows every origin.
+      let listed: Target;
+      let anyOrigin: Target;
+      let owner: User;
+      let vid: string;
+      beforeAll(async () => {
+        const options = { streamTokens: 64, maxUploadBytes: MAIN_MAX_UPLOAD, schedulerToken: SCHEDULER_TOKEN };
+        [listed, anyOrigin] = await Promise.all([
+          start({ ...options, corsOrigins: `${APP},${SECOND}`, streamBaseUrl: `${STREAM_BASE}/` }),
+          start({ ...options, corsOrigins: '*' }),
+        ]);
+        owner = await register(listed, 'cors.owner');
+        vid = (await readyVideo(listed, owner, FILE)).id;
+      });
+      afterAll(async () => {
+        await Promise.all([listed?.close(), anyOrigin?.close()]);
+      });
+
+      const preflight = (target: Target, path: string, origin: string, method = 'POST') =>
+        call(target, path, {
+          method: 'OPTIONS',
+          headers: {
+            origin,
+            'access-control-request-method': method,
+            'access-control-request-headers': 'content-type, x-session-id',
+          },
+        });
+      /** The CORS headers of an answer, by name. */
+      const corsOf = (answer: Answer) =>
+        Object.fromEntries([...answer.headers].filter(([name]) => name.startsWith('access-control-')));
+      /** What an actual answer to `origin` carries. */
+      const expectAllowed = (answer: Answer, origin: string) => {
+        expect(answer.headers.get('access-control-allow-origin')).toBe(origin);
+        const exposed = answer.headers.get('access-control-expose-headers')?.split(', ') ?? [];
+        expect(exposed).toEqual(expect.arrayContaining(EXPOSED));
+        expect(answer.headers.get('access-control-allow-credentials')).toBeNull();
+        if (origin !== '*') expect(answer.headers.get('vary')).toMatch(/\bOrigin\b/);
+      };
+
+      it('preflight of POST /api/register from an allowed origin: 204, no session, the methods and headers', async () => {
+        const answer = await preflight(listed, '/api/register', APP);
+        expectNoContent(answer);
+        expect(corsOf(answer)).toEqual({
+          'access-control-allow-origin': APP,
+          'access-control-allow-methods': 'POST',
+          'access-control-allow-headers': ALLOW_HEADERS,
+          'access-control-max-age': expect.stringMatching(/^[1-9]\d*$/),
+        });
+        expect(answer.headers.get('vary')).toMatch(/\bOrigin\b/);
+        expect(answer.headers.get('vary')).toMatch(/Access-Control-Request-Method/);
+        expect(corsOf(await preflight(listed, '/api/register', SECOND))['access-control-allow-origin']).toBe(SECOND);
+      });
+
+      it('preflights list the methods each path serves, on every service', async () => {
+        const methods = async (path: string, method: string) =>
+          (await preflight(listed, path, APP, method)).headers.get('access-control-allow-methods');
+        expect(await methods(`/stream/videos/${vid}`, 'GET')).toBe('GET, HEAD');
+        expect(await methods(`/upload/videos/${vid}`, 'POST')).toBe('POST');
+        expect(await methods('/api/user/cors.owner', 'DELETE')).toBe('DELETE, GET, HEAD');
+        expect(await methods(`/scheduler/videos/${vid}`, 'DELETE')).toBe('DELETE');
+        expect(await methods('/healthz', 'GET')).toBe('GET, HEAD');
+        // No route there: not a preflight vodkit answers, the 404 of the path (with the origin, so a page can read it).
+        const nowhere = await preflight(listed, '/nowhere', APP);
+        expectError(nowhere, 404, 'NOT_FOUND');
+        expect(nowhere.headers.get('access-control-allow-methods')).toBeNull();
+      });
+
+      it('answers to an allowed origin carry the origin, the exposed headers and Vary: Origin', async () => {
+        const health = await call(listed, '/healthz', { headers: { origin: APP } });
+        expectJson(health, 200, Health);
+        expectAllowed(health, APP);
+        const created = await call(listed, `/api/user/${owner.userName}/videos`, {
+          method: 'POST',
+          session: owner.session,
+          headers: { origin: SECOND },
+          json: { name: 'from a page' },
+        });
+        expectJson(created, 201, api.createVideo.responses[201]);
+        expectAllowed(created, SECOND);
+        const uploaded = await uploadRaw(listed, created.body.id, owner.session, FILE);
+        expect(uploaded.status).toBe(200);
+        // Without an Origin: no CORS headers, but Vary: Origin all the same, for caches.
+        expect(corsOf(uploaded)).toEqual({});
+        expect(uploaded.headers.get('vary')).toBe('Origin');
+      });
+
+      it('a Range answer exposes Content-Range; multipart ranges, HEAD and 304 carry the headers too', async () => {
+        const path = `/stream/videos/${vid}`;
+        const range = await call(listed, path, { headers: { origin: APP, range: 'bytes=10-19' } });
+        expect({ status: range.status, range: range.headers.get('content-range') }).toEqual({
+          status: 206,
+          range: `bytes 10-19/${FILE.length}`,
+        });
+        expect(range.bytes.equals(FILE.subarray(10, 20))).toBe(true);
+        expectAllowed(range, APP);
+        const whole = await call(listed, path, { headers: { origin: APP } });
+        expect(whole.bytes.equals(FILE)).toBe(true);
+        expectAllowed(whole, APP);
+        const parts = await call(listed, path, { headers: { origin: APP, range: 'bytes=0-1, 5-6' } });
+        expect(parts.headers.get('content-type')).toMatch(/^multipart\/byteranges/);
+        expectAllowed(parts, APP);
+        expectAllowed(await call(listed, path, { method: 'HEAD', headers: { origin: APP } }), APP);
+        const etag = whole.headers.get('etag') ?? '';
+        const notModified = await call(listed, path, { headers: { origin: APP, 'if-none-match': etag } });
+        expect(notModified.status).toBe(304);
+        expectAllowed(notModified, APP);
+      });
+
+      it('error answers carry them: 400, 401, 404, 405, 416, 429 with Retry-After', async () => {
+        const headers = { origin: APP };
+        const errors: [Answer, number][] = [
+          [await call(listed, '/api/videos/not-a-uuid', { headers }), 400],
+          [await call(listed, `/api/user/${owner.userName}`, { headers }), 401],
+          [await call(listed, `/stream/videos/${UNKNOWN_VID}`, { headers }), 404],
+          [await call(listed, '/nowhere', { headers }), 404],
+          [await call(listed, '/api/register', { headers }), 405],
+          [await call(listed, `/stream/videos/${vid}`, { headers: { ...headers, range: 'bytes=999999-' } }), 416],
+        ];
+        for (const [answer, status] of errors) {
+          expect(answer.status).toBe(status);
+          expectAllowed(answer, APP);
+        }
+        let limited: Answer | undefined;
+        for (let attempt = 0; attempt < 12 && limited === undefined; attempt++) {
+          const answer = await call(listed, '/api/login', {
+            method: 'POST',
+            headers,
+            json: { user_name: 'cors.guessed', pwd: 'wrong password' },
+          });
+          expectAllowed(answer, APP);
+          if (answer.status === 429) limited = answer;
+        }
+        expect(limited?.headers.get('retry-after')).toMatch(/^\d+$/);
+      });
+
+      it('a disallowed origin gets no CORS headers: its preflight is what OPTIONS gets, its answers as before', async () => {
+        const refused = await preflight(listed, '/api/register', STRANGER);
+        const plain = await call(main, '/api/register', { method: 'OPTIONS' });
+        expect(refused.status).toBe(plain.status);
+        expectError(refused, 405, 'METHOD_NOT_ALLOWED');
+        expect(refused.headers.get('allow')).toBe('POST');
+        expect(corsOf(refused)).toEqual({});
+        const health = await call(listed, '/healthz', { headers: { origin: STRANGER } });
+        expect(health.status).toBe(200);
+        expect(corsOf(health)).toEqual({});
+        expect(health.headers.get('vary')).toBe('Origin');
+      });
+
+      it('`*` allows every origin, with no Vary on answers', async () => {
+        const answer = await preflight(anyOrigin, '/api/register', STRANGER);
+        expectNoContent(answer);
+        expect(corsOf(answer)).toMatchObject({
+          'access-control-allow-origin': '*',
+          'access-control-allow-methods': 'POST',
+          'access-control-allow-headers': ALLOW_HEADERS,
+        });
+        for (const headers of [{ origin: STRANGER }, {}] as Record<string, string>[]) {
+          const health = await call(anyOrigin, '/healthz', { headers });
+          expectAllowed(health, '*');
+          expect(health.headers.get('vary')).toBeNull();
+        }
+        expectAllowed(await call(anyOrigin, `/stream/videos/${UNKNOWN_VID}`, { headers: { origin: APP } }), '*');
+      });
+
+      it('with CORS off nothing changes: no CORS headers, no Vary, OPTIONS is 405', async () => {
+        const refused = await preflight(main, '/api/register', APP);
+        expectError(refused, 405, 'METHOD_NOT_ALLOWED');
+        for (const answer of [refused, await call(main, '/healthz', { headers: { origin: APP } })]) {
+          expect(corsOf(answer)).toEqual({});
+          expect(answer.headers.get('vary')).toBeNull();
+        }
+      });
+
+      it('stream_url is absolute under --stream-base-url (one slash), a same-origin path without it', async () => {
+        const expected = (id: string) => `${STREAM_BASE}/stream/videos/${id}`;
+        const created = await createVideo(listed, owner, 'absolute');
+        expect(created.stream_url).toBe(expected(created.id));
+        const uploaded = expectJson(
+          await uploadRaw(listed, created.id, owner.session, FILE),
+          200,
+          api.getVideo.responses[200],
+        );
+        expect(uploaded.stream_url).toBe(expected(created.id));
+        const got = expectJson(await call(listed, `/api/videos/${vid}`), 200, api.getVideo.responses[200]);
+        expect(got.stream_url).toBe(expected(vid));
+        const list = expectJson(
+          await call(listed, `/api/user/${owner.userName}/videos`),
+          200,
+          api.listVideos.responses[200],
+        );
+        expect(list.videos.length).toBeGreaterThan(1);
+        for (const video of list.videos) expect(video.stream_url).toBe(expected(video.id));
+
+        const local = await createVideo(main, await register(main, 'relative.owner'), 'relative');
+        expect(local.stream_url).toBe(`/stream/videos/${local.id}`);
+        const localList = expectJson(
+          await call(main, '/api/user/relative.owner/videos'),
+          200,
+          api.listVideos.responses[200],
+        );
+        expect(localList.videos.map((video) => video.stream_url)).toEqual([`/stream/videos/${local.id}`]);
       });
     });
   });

@@ -1,5 +1,5 @@
+import { ErrorBody, type ErrorCode } from '@vodkit/contract';
 import { contract } from '@vodkit/core';
-import { ErrorBody, type ErrorCode } from '@vodkit/core/contract';
 import { expect } from 'vitest';
 import { multipartBody } from '../support/files.js';
 import type { Target } from './targets.js';

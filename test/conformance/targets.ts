@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { VodkitOptions } from '@vodkit/core';
 import { bunBinary } from '../support/bun.js';
 import { memoryVodkit } from '../support/memory-vodkit.js';
 import { startServer } from '../support/server.js';
@@ -13,6 +14,10 @@ export interface TargetOptions {
   streamTokens: number;
   maxUploadBytes: number;
   schedulerToken: string;
+  /** As `--cors-origins` writes it: origins separated by commas, or `*`. Default: CORS off. */
+  corsOrigins?: string;
+  /** As `--stream-base-url` writes it. Default: same-origin `stream_url`s. */
+  streamBaseUrl?: string;
 }
 
 /** A vodkit the suite talks to over HTTP only: no look inside, so every host answers the same questions. */
@@ -44,12 +49,19 @@ const withDataDir = async <T>(use: (dataDir: string) => Promise<T & { close(): P
   }
 };
 
+/** The options of `createVodkit` that `options` stands for, as the CLI would make them of its flags. */
+const vodkitOptions = ({ corsOrigins, streamBaseUrl, ...rest }: TargetOptions): Partial<VodkitOptions> => ({
+  ...rest,
+  ...(corsOrigins ? { cors: { origins: corsOrigins === '*' ? '*' : corsOrigins.split(',') } } : {}),
+  ...(streamBaseUrl ? { streamBaseUrl } : {}),
+});
+
 /** Over a socket, with undici's fetch. */
 const overSocket = (url: string) => (path: string, init?: RequestInit) => fetch(`${url}${path}`, init);
 
 /** `vodkit.fetch` called in this process: no host, no socket. */
 export const inProcess: StartTarget = async (options) => {
-  const { vodkit, close } = await memoryVodkit(options);
+  const { vodkit, close } = await memoryVodkit(vodkitOptions(options));
   return {
     fetch: (path, init) =>
       vodkit.fetch(new Request(`http://vodkit.test${path}`, { ...init, ...(init?.body ? { duplex: 'half' } : {}) })),
@@ -59,7 +71,7 @@ export const inProcess: StartTarget = async (options) => {
 
 /** The Node host (`serve` from @vodkit/host-node) on a free port. */
 export const nodeHost: StartTarget = async (options) => {
-  const server = await startServer(memoryKind, { dataDir: true, ...options });
+  const server = await startServer(memoryKind, { dataDir: true, ...vodkitOptions(options) });
   return { fetch: overSocket(server.url), close: () => server.close() };
 };
 
@@ -77,6 +89,8 @@ export const bunHost: StartTarget = (options) =>
         `--stream-tokens=${options.streamTokens}`,
         `--max-upload-bytes=${options.maxUploadBytes}`,
         `--scheduler-token=${options.schedulerToken}`,
+        ...(options.corsOrigins ? [`--cors-origins=${options.corsOrigins}`] : []),
+        ...(options.streamBaseUrl ? [`--stream-base-url=${options.streamBaseUrl}`] : []),
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );

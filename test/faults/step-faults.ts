@@ -110,7 +110,7 @@ export function stepFaultSuite(kind: StoreKind, kinds: FailureKind[] = failureKi
         passwords: testPasswords(),
         logger: silentLogger,
       });
-      const running = await serve(vodkit, { port: 0, handleSignals: false, logger: silentLogger });
+      const running = await serve(vodkit, { port: 0, logger: silentLogger });
       Object.assign(served, { url: running.url, dataDir, store, name: () => `step${++users}` });
       close = async () => {
         try {

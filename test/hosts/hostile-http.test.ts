@@ -1,5 +1,5 @@
+import { ErrorBody } from '@vodkit/contract';
 import { type ErrorCode, errorCodes } from '@vodkit/core';
-import { ErrorBody } from '@vodkit/core/contract';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { eventually, mp4Bytes } from '../support/files.js';
 import { type HostName, hostNames, uploadedVideo, useHost } from '../support/hosts.js';

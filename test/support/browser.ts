@@ -82,7 +82,7 @@ export async function throttleUploads(page: Page, bytesPerSecond: number | undef
 /** The packages a browser bundle takes from the sources, as the vitest config does for Node. */
 export const sourceAliases: Record<string, string> = {
   '@vodkit/client': repo('packages/client/src/browser.ts'),
-  '@vodkit/core/contract': repo('packages/core/src/contract.ts'),
+  '@vodkit/contract': repo('packages/contract/src/index.ts'),
 };
 
 const nodeOnly = new RegExp(

@@ -1,8 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { type IncomingMessage, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach } from 'vitest';
 
@@ -78,4 +80,28 @@ export function useCli({ runtime, cli }: CliCommand = nodeCli) {
   };
 
   return { run, listening, dataDir };
+}
+
+/**
+ * A register request with half its body sent, in the server's hands once this resolves: while
+ * the rest is held back, a graceful stop waits for it (up to the shutdown timeout), so the stop
+ * lasts exactly as long as the test wants. `finish()` sends the rest; `answered` is the response.
+ */
+export async function halfRequest(base: string, userName: string) {
+  const url = new URL(base);
+  const body = JSON.stringify({ user_name: userName, pwd: 'password123' });
+  const req = request({
+    host: url.hostname,
+    port: url.port,
+    method: 'POST',
+    path: '/api/register',
+    headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+  });
+  req.on('error', () => {});
+  const answered = once(req, 'response').then(([response]) => response as IncomingMessage);
+  // A stop cut short resets the connection: only the tests that wait for the answer read it.
+  answered.catch(() => {});
+  req.write(body.slice(0, 10));
+  await sleep(200);
+  return { answered, finish: () => void req.end(body.slice(10)) };
 }

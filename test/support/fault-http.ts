@@ -1,5 +1,5 @@
 import { request as httpRequest } from 'node:http';
-import { ErrorBody } from '@vodkit/core/contract';
+import { ErrorBody } from '@vodkit/contract';
 import { expect } from 'vitest';
 
 /** What a request answered, read whole; `body` is the parsed JSON when the answer says it is JSON. */

@@ -49,7 +49,7 @@ async function startNode(options: HostOptions) {
     logger,
     ...options,
   });
-  const running = await serve(vodkit, { port: 0, handleSignals: false, logger });
+  const running = await serve(vodkit, { port: 0, logger });
   return {
     url: running.url,
     errors: () => [...errors],

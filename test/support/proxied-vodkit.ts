@@ -48,7 +48,7 @@ export async function startProxiedVodkit(
       passwords: testPasswords(),
       logger: silentLogger,
     });
-    const running = await serve(vodkit, { port: 0, handleSignals: false, logger: silentLogger });
+    const running = await serve(vodkit, { port: 0, logger: silentLogger });
     return {
       url: running.url,
       vodkit,

@@ -43,7 +43,7 @@ export async function startServer(kind: StoreKind, options: TestServerOptions = 
       ...stream,
       ...vodkitOptions,
     });
-    const running = await serve(vodkit, { port: 0, handleSignals: false, logger: silentLogger });
+    const running = await serve(vodkit, { port: 0, logger: silentLogger });
     return {
       url: running.url,
       vodkit,

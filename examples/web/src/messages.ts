@@ -1,5 +1,5 @@
 // The page's one status region (#message, role=status), and the words for failures.
-import { isVodkitError } from '@vodkit/client';
+import { isVodkitClientError } from '@vodkit/client';
 import { byId } from './dom.js';
 
 const region = byId('message', HTMLElement);
@@ -26,7 +26,7 @@ export function serverMessage({ error }: ErrorBody): string {
  * client's VodkitClientError), or no answer at all (fetch's TypeError).
  */
 export function thrownMessage(error: unknown): string {
-  if (isVodkitError(error)) return error.message;
+  if (isVodkitClientError(error)) return error.message;
   if (error instanceof TypeError) return 'The server cannot be reached. Check the connection and try again.';
   return error instanceof Error ? error.message : String(error);
 }

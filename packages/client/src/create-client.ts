@@ -7,7 +7,7 @@ import {
   initClient,
   insertParamsIntoPath,
 } from '@ts-rest/core';
-import { contract } from '@vodkit/core/contract';
+import { contract } from '@vodkit/contract';
 import { Exchange, type RawResult, readBody } from './exchange.js';
 import { SessionKeeper, type SessionOptions } from './session.js';
 import type { UploadOptions, UploadRequest, UploadResult } from './upload.js';

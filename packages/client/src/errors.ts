@@ -1,4 +1,4 @@
-import { type ErrorCode, errorCodes } from '@vodkit/core/contract';
+import { type ErrorCode, errorCodes, hasErrorMark, vodkitClientErrorMark } from '@vodkit/contract';
 
 /** `UNEXPECTED_RESPONSE`: a status the contract does not list, or a body that is not vodkit's (a proxy's page). */
 export type ClientErrorCode = ErrorCode | 'UNEXPECTED_RESPONSE';
@@ -31,6 +31,11 @@ export class VodkitClientError<C extends ClientErrorCode = ClientErrorCode> exte
     this.body = body;
   }
 
+  /** The mark `isVodkitClientError` looks for: on the prototype, so it is neither serialised nor shown. */
+  get [vodkitClientErrorMark](): true {
+    return true;
+  }
+
   /** A listed status whose body the contract does not describe (a proxy's page, a newer server's code). */
   static unexpected(status: number, body: unknown): VodkitClientError {
     const error = new VodkitClientError(status, undefined);
@@ -47,12 +52,19 @@ function errorOf(body: unknown): { code: string; message: string; details?: Erro
   return { code, message, details: Array.isArray(details) ? (details as ErrorDetail[]) : undefined };
 }
 
-/** Narrows a caught value to a client error, optionally of one code: `isVodkitError(e, 'USER_EXISTS')`. */
-export function isVodkitError<C extends ClientErrorCode = ClientErrorCode>(
+/**
+ * Narrows a caught value to a client error, optionally of one code:
+ * `isVodkitClientError(e, 'USER_EXISTS')`. The error is recognised by its mark rather than
+ * `instanceof`, so one thrown by another copy of @vodkit/client (another version, or CJS beside
+ * ESM) is recognised too. A server-side `VodkitError` of @vodkit/core is not a client error.
+ */
+export function isVodkitClientError<C extends ClientErrorCode = ClientErrorCode>(
   value: unknown,
   code?: C,
 ): value is VodkitClientError<C> {
-  return value instanceof VodkitClientError && (code === undefined || value.code === code);
+  return (
+    hasErrorMark(value, vodkitClientErrorMark) && (code === undefined || (value as VodkitClientError).code === code)
+  );
 }
 
 type Success = 200 | 201 | 204 | 206 | 304;

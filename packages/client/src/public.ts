@@ -1,11 +1,11 @@
 // What both entry points export besides createVodkitClient.
-export type { ErrorBodyOf, ErrorCode, ErrorCodeOf } from '@vodkit/core/contract';
-export { contract, errorCodes } from '@vodkit/core/contract';
+export type { ErrorBodyOf, ErrorCode, ErrorCodeOf } from '@vodkit/contract';
+export { contract, errorCodes } from '@vodkit/contract';
 export type { DeleteVideoNowResult, VodkitClient, VodkitClientOptions } from './create-client.js';
 export {
   type ClientErrorCode,
   type ErrorDetail,
-  isVodkitError,
+  isVodkitClientError,
   type OkBody,
   unwrap,
   VodkitClientError,

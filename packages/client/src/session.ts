@@ -1,4 +1,4 @@
-import { contract } from '@vodkit/core/contract';
+import { contract } from '@vodkit/contract';
 
 export interface SessionOptions {
   /** A session token to start with, e.g. one kept in storage across page loads. */

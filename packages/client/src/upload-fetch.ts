@@ -1,4 +1,4 @@
-import { contract } from '@vodkit/core/contract';
+import { contract } from '@vodkit/contract';
 import { type RawResult, readBody } from './exchange.js';
 import { abortReason, countingStream, type UploadRequest, uploadContentType } from './upload.js';
 

@@ -1,5 +1,5 @@
 import type { ClientInferResponses } from '@ts-rest/core';
-import type { contract } from '@vodkit/core/contract';
+import type { contract } from '@vodkit/contract';
 
 export interface UploadProgress {
   /** Bytes handed to the connection so far. */

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { isVodkitError, unwrap, VodkitClientError } from '../src/node.js';
+import { isVodkitClientError, unwrap, VodkitClientError } from '../src/node.js';
 import { eachStore } from './each-store.js';
 import { newUserName, PASSWORD, useClientServer } from './support.js';
 
@@ -105,9 +105,9 @@ eachStore('client: API routes', (kind) => {
     const c = client();
     const error = await unwrap(c.api.getVideo({ params: { vid: UNKNOWN_VID } })).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(VodkitClientError);
-    expect(isVodkitError(error, 'VIDEO_NOT_FOUND')).toBe(true);
-    expect(isVodkitError(error, 'USER_EXISTS')).toBe(false);
-    if (!isVodkitError(error)) return;
+    expect(isVodkitClientError(error, 'VIDEO_NOT_FOUND')).toBe(true);
+    expect(isVodkitClientError(error, 'USER_EXISTS')).toBe(false);
+    if (!isVodkitClientError(error)) return;
     expect(error).toMatchObject({ status: 404, code: 'VIDEO_NOT_FOUND', message: 'No such video.' });
   });
 

@@ -14,7 +14,7 @@ import { eventually, filesIn } from '../../../test/support/files.js';
 import type {
   BrowserUploadSource,
   createVodkitClient,
-  isVodkitError,
+  isVodkitClientError,
   UploadProgress,
   unwrap,
   VodkitClient,
@@ -26,7 +26,7 @@ interface PageGlobals {
   vodkit: {
     createVodkitClient: typeof createVodkitClient;
     unwrap: typeof unwrap;
-    isVodkitError: typeof isVodkitError;
+    isVodkitClientError: typeof isVodkitClientError;
   };
   /** An MP4-looking File of random bytes made in the page, as mp4Bytes makes one in Node. */
   mp4File(size: number): File;
@@ -36,8 +36,8 @@ interface PageGlobals {
 
 // The page's one script: the browser entry, imported as an application would.
 const ENTRY = `
-import { createVodkitClient, isVodkitError, unwrap } from '@vodkit/client';
-window.vodkit = { createVodkitClient, unwrap, isVodkitError };
+import { createVodkitClient, isVodkitClientError, unwrap } from '@vodkit/client';
+window.vodkit = { createVodkitClient, unwrap, isVodkitClientError };
 window.mp4File = (size) => {
   const bytes = new Uint8Array(size);
   // getRandomValues fills at most 64 KiB at a time.
@@ -259,7 +259,7 @@ describeBrowser('client in Chromium', () => {
         const after = await vodkit.unwrap(client.api.getVideo({ params: { vid: video.id } }));
         // The throwing style: unwrap turns the 413 into a VodkitClientError with its code.
         const thrown = await vodkit.unwrap(client.upload(video.id, file)).catch((error: unknown) => ({
-          isVodkitError: vodkit.isVodkitError(error, 'PAYLOAD_TOO_LARGE'),
+          isVodkitClientError: vodkit.isVodkitClientError(error, 'PAYLOAD_TOO_LARGE'),
           status: (error as { status?: number }).status,
         }));
         return { status: result.status, body: result.body, video: after.status, thrown };
@@ -270,7 +270,7 @@ describeBrowser('client in Chromium', () => {
       status: 413,
       body: { error: { code: 'PAYLOAD_TOO_LARGE' } },
       video: 'pending',
-      thrown: { isVodkitError: true, status: 413 },
+      thrown: { isVodkitClientError: true, status: 413 },
     });
   });
 });

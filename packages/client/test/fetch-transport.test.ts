@@ -4,8 +4,9 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { eventually, filesIn, mp4Bytes } from '../../../test/support/files.js';
 import { memoryKind } from '../../../test/support/stores.js';
+import { streamTokensOf } from '../../core/src/internals.js';
 import { createVodkitClient as createBrowserClient } from '../src/browser.js';
-import { isVodkitError, type UploadProgress, unwrap, type VodkitClient } from '../src/node.js';
+import { isVodkitClientError, type UploadProgress, unwrap, type VodkitClient } from '../src/node.js';
 import { newUserName, PASSWORD, useClientServer } from './support.js';
 
 // Node has no XMLHttpRequest: the browser entry (and the Node entry given a fetch) upload
@@ -61,7 +62,7 @@ describe('client: fetch transport', () => {
       },
     });
     await expect(upload).rejects.toMatchObject({ name: 'AbortError' });
-    await eventually('the token is back', () => served.vodkit.tokens.available === 64);
+    await eventually('the token is back', () => streamTokensOf(served.vodkit).available === 64);
     await eventually('no temporary file is left', async () => (await filesIn(served.dataDir)).tmp.length === 0);
     expect(await unwrap(c.api.getVideo({ params: { vid: video.id } }))).toMatchObject({ status: 'pending' });
   });
@@ -96,13 +97,13 @@ describe('client: fetch transport', () => {
       });
     const badGateway = proxy(502, '<h1>Bad gateway</h1>', 'text/html');
     const error = await badGateway.api.getVideo({ params: { vid: crypto.randomUUID() } }).catch((caught) => caught);
-    expect(isVodkitError(error, 'UNEXPECTED_RESPONSE')).toBe(true);
+    expect(isVodkitClientError(error, 'UNEXPECTED_RESPONSE')).toBe(true);
     expect(error).toMatchObject({ status: 502, body: '<h1>Bad gateway</h1>' });
 
     // A listed status whose body is not vodkit's error shape is not typed as one either.
     const notOurs = proxy(404, '{"message":"not here"}', 'application/json');
     const notFound = await notOurs.api.getVideo({ params: { vid: crypto.randomUUID() } }).catch((caught) => caught);
-    expect(isVodkitError(notFound, 'UNEXPECTED_RESPONSE')).toBe(true);
+    expect(isVodkitClientError(notFound, 'UNEXPECTED_RESPONSE')).toBe(true);
   });
 
   it("keeps vodkit's code for a status outside the route, and no one else's", async () => {
@@ -129,6 +130,6 @@ describe('client: fetch transport', () => {
       fetch: async () => Response.json({ id: 'not a video' }),
     });
     const error = await strict.api.getVideo({ params: { vid: crypto.randomUUID() } }).catch((caught) => caught);
-    expect(isVodkitError(error, 'UNEXPECTED_RESPONSE')).toBe(true);
+    expect(isVodkitClientError(error, 'UNEXPECTED_RESPONSE')).toBe(true);
   });
 });

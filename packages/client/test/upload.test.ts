@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { eventually, filesIn, mp4Bytes, webmBytes } from '../../../test/support/files.js';
 import { memoryKind } from '../../../test/support/stores.js';
 import { readBytes } from '../../../test/support/streams.js';
+import { streamTokensOf } from '../../core/src/internals.js';
 import type { NodeUploadSource } from '../src/node/upload-undici.js';
 import { type UploadProgress, unwrap, type VodkitClient } from '../src/node.js';
 import { eachStore } from './each-store.js';
@@ -114,7 +115,7 @@ eachStore('client: upload and stream', (kind) => {
     });
     await expect(upload).rejects.toMatchObject({ name: 'AbortError' });
     expect(sent).toBeLessThan(bytes.length);
-    await eventually('the stream token is back', () => served.vodkit.tokens.available === 64);
+    await eventually('the stream token is back', () => streamTokensOf(served.vodkit).available === 64);
     await eventually('no temporary file is left', async () => (await filesIn(served.dataDir)).tmp.length === 0);
     expect(await unwrap(c.api.getVideo({ params: { vid } }))).toMatchObject({ status: 'pending', size: null });
 
@@ -285,13 +286,16 @@ describe('client: upload limits', () => {
         started = true;
       },
     });
-    await eventually('the first upload holds the token', () => started && served.vodkit.tokens.available === 0);
+    await eventually(
+      'the first upload holds the token',
+      () => started && streamTokensOf(served.vodkit).available === 0,
+    );
     const second = await withVideo(c);
     const refused = await c.upload(second.vid, new Blob([new Uint8Array(mp4Bytes(1000))]));
     expect(refused).toMatchObject({ status: 429, body: { error: { code: 'TOO_MANY_REQUESTS' } } });
     expect(refused.headers.get('retry-after')).toBeTruthy();
     holding.abort();
     await expect(held).rejects.toMatchObject({ name: 'AbortError' });
-    await eventually('the token is back', () => served.vodkit.tokens.available === 1);
+    await eventually('the token is back', () => streamTokensOf(served.vodkit).available === 1);
   });
 });

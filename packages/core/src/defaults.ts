@@ -1,3 +1,5 @@
+import { serviceNames } from './services.js';
+
 /** At most `count` events per fixed window of `windowMs`. */
 export interface Rate {
   count: number;
@@ -7,10 +9,14 @@ export interface Rate {
 const MINUTE_MS = 60_000;
 
 /**
- * Every default of vodkit's settings, written once: the CLI's flags, `createVodkit` and
- * `openVodkit` all read them from here.
+ * Every default of vodkit's settings, written once: the CLI's flags and its `--help`,
+ * `createVodkit`, `openVodkit` and the hosts' `serve` all read them from here.
  */
 export const defaults = {
+  port: 8000,
+  host: '127.0.0.1',
+  services: serviceNames,
+  dataDir: './data',
   streamTokens: 64,
   /** A quarter of the default tokens: one address (or one NAT) cannot take the whole instance. */
   streamTokensPerClient: 16,

@@ -1,3 +1,4 @@
+/** Where vodkit writes what happened: a message and fields, at two levels. */
 export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
@@ -12,4 +13,5 @@ export const consoleLogger: Logger = {
   error: (message, fields) => console.error(line('error', message, fields)),
 };
 
+/** Writes nothing: for tests, or an embedder that logs elsewhere. */
 export const silentLogger: Logger = { info: () => {}, error: () => {} };

@@ -1,7 +1,5 @@
 import type { AppRouter } from '@ts-rest/core';
-import { apiContract, healthContract } from './contract/api.js';
-import { schedulerContract } from './contract/scheduler.js';
-import { streamContract } from './contract/stream.js';
+import { apiContract, healthContract, schedulerContract, streamContract } from '@vodkit/contract';
 import { commentHandlers } from './handlers/comments.js';
 import { healthHandlers } from './handlers/health.js';
 import { schedulerHandler } from './handlers/scheduler.js';

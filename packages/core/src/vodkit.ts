@@ -8,19 +8,22 @@ import { asVodkitError, describeError, isVodkitError, VodkitError } from './erro
 import type { HandlerDeps } from './handlers/types.js';
 import { type Answer, type FileAnswer, toResponse } from './http/answer.js';
 import { clientAddress, trustedSet } from './http/client-address.js';
+import { type CorsOptions, createCors, withCors } from './http/cors.js';
 import { dispatch, type OwnAnswer } from './http/dispatch.js';
 import { type ConnectionInfo, checkRequestTarget, requestPath } from './http/request-target.js';
-import { createMatcher } from './http/router.js';
+import { createMatcher, createMethodLookup } from './http/router.js';
+import { keepStreamTokens } from './internals.js';
 import { consoleLogger, type Logger } from './logger.js';
 import { type ServedRoute, servedRoutes } from './route-groups.js';
-import { createDeletionRunner, type DeletionRunner, type DeletionRunnerOptions } from './scheduler/runner.js';
+import { createDeletionRunner, type SchedulerOptions } from './scheduler/runner.js';
 import type { ServiceName } from './services.js';
 import type { VideoStorage } from './storage/types.js';
 import type { Store } from './store/types.js';
 import { holdUntilDone } from './stream/hold-until-done.js';
-import { createTokenBucket, type TokenBucket } from './stream/token-bucket.js';
+import { createTokenBucket } from './stream/token-bucket.js';
 import type { MultipartFileReader } from './upload/multipart.js';
 
+/** What `createVodkit` is made of: a store and a password hasher, the rest optional with defaults. */
 export interface VodkitOptions {
   store: Store;
   passwords: PasswordHasher;
@@ -30,39 +33,48 @@ export interface VodkitOptions {
   multipart?: MultipartFileReader;
   /** Route groups to serve. Default: api, plus stream and scheduler when there is a storage. `/healthz` is always served. */
   services?: readonly ServiceName[];
-  /** Streams and uploads served at once; the next one is 429. Default 64. */
+  /** Streams and uploads served at once; the next one is 429. Default: `defaults.streamTokens`. */
   streamTokens?: number;
-  /** Stream tokens one client address may hold at once. Default 16. */
+  /** Stream tokens one client address may hold at once. Default: `defaults.streamTokensPerClient`. */
   streamTokensPerClient?: number;
-  /** Largest upload in bytes. Default 2 GiB. */
+  /** Largest upload in bytes. Default: `defaults.maxUploadBytes`. */
   maxUploadBytes?: number;
   /**
    * A stream send or an upload body that moves no bytes for this long ends and gives its
-   * token back (a client that stopped reading or sending). Default 60 s.
+   * token back (a client that stopped reading or sending). Default: `defaults.streamIdleTimeoutMs`.
    */
   streamIdleTimeoutMs?: number;
   /** Bearer token of the scheduler route. Default: random, readable as `vodkit.schedulerToken`. */
   schedulerToken?: string;
   /** Tuning of the deletion runner the scheduler service starts (interval, batch, concurrency, lease, retries). */
-  scheduler?: Omit<DeletionRunnerOptions, 'queue' | 'storage' | 'clock' | 'logger'>;
-  /** Idle lifetime of a session; each use slides it. Default 24 hours. */
+  scheduler?: SchedulerOptions;
+  /** Idle lifetime of a session; each use slides it. Default: `defaults.sessionTtlMs`. */
   sessionTtlMs?: number;
-  /** Live sessions per user; a login beyond it revokes the ones expiring soonest. Default 20. */
+  /** Live sessions per user; a login beyond it revokes the ones expiring soonest. Default: `defaults.sessionsPerUser`. */
   sessionsPerUser?: number;
-  /** Failed password checks per account and per address, comments per user; `null` lifts one. */
+  /** Failed password checks per account and per address, comments per user; `null` lifts one. Defaults: `defaults.passwordFailuresPerAccount`, `…PerClient`, `defaults.commentsPerUser`. */
   limits?: Partial<AbuseLimits>;
   /**
    * Addresses of proxies in front of vodkit: a request from one of them is counted against
    * the client its `X-Forwarded-For` names. Default none: the peer address counts.
    */
   trustedProxies?: readonly string[];
-  /** Prefix of every `stream_url`, for a stream service on another origin. Default: same origin. */
+  /**
+   * Prefix of every `stream_url` (`https://stream.example`, a trailing slash or not), for a
+   * stream service on another origin. Default: none, `stream_url` is a same-origin path.
+   */
   streamBaseUrl?: string;
+  /**
+   * Lets pages of other origins call every route from a browser: `origins` lists them exactly
+   * (`https://app.example`), or is `*` for any. Default: off, no CORS headers at all.
+   */
+  cors?: CorsOptions;
   /** Milliseconds since the epoch. Default `Date.now`. */
   clock?: () => number;
   logger?: Logger;
 }
 
+/** A vodkit instance: its services behind one `fetch`, for a host or an embedding app to call. */
 export interface Vodkit {
   /**
    * Serves every route of the enabled services. Never rejects: failures are error responses.
@@ -78,12 +90,8 @@ export interface Vodkit {
   close(): Promise<void>;
   readonly services: readonly ServiceName[];
   readonly store: Store;
-  /** The stream service's tokens; one bucket per instance. */
-  readonly tokens: TokenBucket;
   /** The secret of `DELETE /scheduler/videos/:vid`, when the scheduler service runs. */
   readonly schedulerToken: string | undefined;
-  /** The deletion runner, when the scheduler service runs in this instance. */
-  readonly runner: DeletionRunner | undefined;
 }
 
 /** A file answer outside the stream service: nothing is held. */
@@ -103,9 +111,14 @@ const once = (release: () => void): FileAnswer['done'] => {
 /** How often expired sessions and ended rate windows are swept from the store. */
 const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
 
+/**
+ * Makes a vodkit instance: the route groups of `options.services` over the given store, served by
+ * `fetch` (and `answer`, for hosts), with the scheduler's deletion runner and the session sweeper
+ * started. It listens on nothing and touches no signal: a host serves it, and `close()` stops it.
+ */
 export function createVodkit(options: VodkitOptions): Vodkit {
   const { store, passwords, storage } = options;
-  const services = options.services ?? (storage ? ['api', 'stream', 'scheduler'] : ['api']);
+  const services = options.services ?? (storage ? defaults.services : ['api']);
   const clock = options.clock ?? Date.now;
   const logger = options.logger ?? consoleLogger;
   const tokens = createTokenBucket(
@@ -147,7 +160,10 @@ export function createVodkit(options: VodkitOptions): Vodkit {
     maxUploadBytes: options.maxUploadBytes ?? defaults.maxUploadBytes,
     idleTimeoutMs: options.streamIdleTimeoutMs ?? defaults.streamIdleTimeoutMs,
   };
-  const match = createMatcher(servedRoutes(services, deps, { upload, schedulerToken }));
+  const routes = servedRoutes(services, deps, { upload, schedulerToken });
+  const match = createMatcher(routes);
+  // Checked and written once, before anything starts: a bad origin throws here.
+  const cors = options.cors && createCors(options.cors);
   runner?.start();
   const sweeper = services.includes('api') ? startSweeper(store, wallClock, logger, SWEEP_INTERVAL_MS) : undefined;
   let closed = false;
@@ -222,15 +238,17 @@ export function createVodkit(options: VodkitOptions): Vodkit {
     void answering.finally(() => inFlight.delete(answering));
     return answering;
   };
+  // Without CORS the answers are exactly `tracked`'s: nothing is read or added per request.
+  const served = cors
+    ? withCors(tracked, { cors, methodsAt: createMethodLookup(routes), serving: () => !closed })
+    : tracked;
 
-  return {
+  const vodkit: Vodkit = {
     services,
     store,
-    tokens,
     schedulerToken,
-    runner,
-    answer: tracked,
-    fetch: async (request, info) => toResponse(await tracked(request, info)),
+    answer: served,
+    fetch: async (request, info) => toResponse(await served(request, info)),
     async close() {
       if (closed) return;
       closed = true;
@@ -242,6 +260,8 @@ export function createVodkit(options: VodkitOptions): Vodkit {
       await store.close();
     },
   };
+  keepStreamTokens(vodkit, tokens);
+  return vodkit;
 }
 
 /** Sweeps expired sessions and ended rate windows now and then; a failed sweep is logged and tried again later. */

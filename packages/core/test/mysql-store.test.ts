@@ -129,8 +129,6 @@ describeMysql('mysql store: migrations, persistence and indexes', (serverUrl) =>
   it('applies migration 2 to a database at version 1, keeping queued rows, and re-running it changes nothing', async () => {
     const conn = pool();
     const first = migrations.filter((migration) => migration.version === 1);
-    const second = migrations.find((migration) => migration.version === 2);
-    if (!second) throw new Error('migration 2 expected');
     expect(await migrate(conn, first)).toEqual([1]);
     await query('INSERT INTO video_del_rec (video_id, attempts, next_attempt_at) VALUES (?, 3, ?)', [
       orderedId(1),
@@ -144,8 +142,9 @@ describeMysql('mysql store: migrations, persistence and indexes', (serverUrl) =>
     expect((await columns()).map((column) => column.Field)).toContain('dead');
     const schema = { columns: await columns(), indexes: await indexes() };
 
-    // Every statement is safe to run again (as after a crash half way through the migration).
-    for (const statement of second.statements) await conn.query(statement);
+    // Every statement is safe to run again (as after a crash before the version was recorded).
+    await query('DELETE FROM vodkit_migrations WHERE version = 2');
+    expect(await migrate(conn, upToTwo)).toEqual([2]);
     expect(await migrate(conn, upToTwo)).toEqual([]);
     expect({ columns: await columns(), indexes: await indexes() }).toEqual(schema);
     expect(await query('SELECT version FROM vodkit_migrations ORDER BY version')).toEqual([

@@ -81,7 +81,7 @@ describeMysql('scheduler processes on one MariaDB database', (serverUrl) => {
   const ready = (w: Worker) =>
     until(`worker ready (${w.stderr})`, async () => w.stdout.includes('ready\n') || w.child.exitCode !== null, 15_000);
 
-  /** Stops a worker with SIGTERM and returns the stats it printed. */
+  /** Stops a worker with SIGTERM and returns what it printed: its deletions, and the dead rows of /healthz. */
   const stop = async (w: Worker) => {
     w.child.kill('SIGTERM');
     expect(await w.exit).toBe(0);

@@ -1,14 +1,7 @@
-import { describe } from 'vitest';
+// Every Store adapter of the repository runs the published store suite, as an outside adapter would.
+import { storeSuite } from '@vodkit/core/testing';
 import { describeMysql } from '../../../test/support/mysql.js';
 import { memoryKind, mysqlKind } from '../../../test/support/stores.js';
-import { storeSuite } from './store-suite.js';
-import { storeGuardSuite } from './store-suite-guards.js';
 
-describe('memory store', () => {
-  storeSuite(memoryKind);
-  storeGuardSuite(memoryKind);
-});
-describeMysql('mysql store', (url) => {
-  storeSuite(mysqlKind(url));
-  storeGuardSuite(mysqlKind(url));
-});
+storeSuite('memory store', memoryKind);
+describeMysql('mysql store', (url) => storeSuite('suite', mysqlKind(url)));

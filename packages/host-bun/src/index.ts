@@ -1,3 +1,4 @@
-export { type FileSends, fileSends, type Signalled } from './file-sends.js';
-export { type FetchHandler, handle, type RequestContext } from './handler.js';
+// @vodkit/host-bun: vodkit on Bun.serve. The request handling (handler.ts, file-sends.ts) is the
+// host's own; the command is src/cli.ts, on `main` of `@vodkit/core/cli`.
+export type { FetchHandler } from './handler.js';
 export { type RunningServer, type ServeOptions, serve } from './serve.js';

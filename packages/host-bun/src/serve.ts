@@ -1,19 +1,21 @@
-import { consoleLogger, type Logger, VodkitError } from '@vodkit/core';
+import { consoleLogger, defaults, type Logger, VodkitError } from '@vodkit/core';
 import { errorFields } from './error-fields.js';
 import { fileSends } from './file-sends.js';
 import { type FetchHandler, handle, type RequestContext } from './handler.js';
 import { ambiguousPath, resolvedAway, segmentRoutes, targetOf } from './raw-target.js';
 
+/** Options of `serve`; every one has a default. */
 export interface ServeOptions {
+  /** Default: `defaults.port`. */
   port?: number;
+  /** Default: `defaults.host`. */
   host?: string;
   logger?: Logger;
-  /** How long a graceful stop waits for requests in flight before cutting them. Default 10 s. */
+  /** How long a graceful stop waits for requests in flight before cutting them. Default: `defaults.shutdownTimeoutMs`. */
   shutdownTimeoutMs?: number;
-  /** Stop gracefully on SIGTERM and SIGINT. Default true. */
-  handleSignals?: boolean;
 }
 
+/** A server `serve` started: its `Bun.Server`, its URL, and its graceful stop. */
 export interface RunningServer {
   server: Bun.Server<undefined>;
   /** `http://host:port` as actually bound (port 0 picks a free one). */
@@ -22,7 +24,10 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Serves vodkit on Bun.serve until `close()` or a stop signal. */
+/**
+ * Serves vodkit on Bun.serve until `close()`. Signals are the caller's: `serve` installs no
+ * handler and never exits the process (the `vodkit-bun` command stops on SIGTERM and SIGINT).
+ */
 export async function serve(
   app: FetchHandler & { close(): Promise<void> },
   options: ServeOptions = {},
@@ -45,8 +50,8 @@ export async function serve(
   }
 
   const server: Bun.Server<undefined> = Bun.serve({
-    port: options.port ?? 8000,
-    hostname: options.host ?? '127.0.0.1',
+    port: options.port ?? defaults.port,
+    hostname: options.host ?? defaults.host,
     // vodkit streams bodies and answers 413 at its own limits (2 GiB uploads by default);
     // Bun's default of 128 MiB would cut uploads off first.
     maxRequestBodySize: Number.MAX_SAFE_INTEGER,
@@ -68,15 +73,13 @@ export async function serve(
       return new VodkitError('INTERNAL').toResponse();
     },
   });
-  const host = server.hostname ?? options.host ?? '127.0.0.1';
+  const host = server.hostname ?? options.host ?? defaults.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${server.port}`;
 
   let closing: Promise<void> | undefined;
-  let forgetSignals = () => {};
   const close = () => {
     closing ??= (async () => {
-      forgetSignals();
-      const timer = setTimeout(() => server.stop(true), options.shutdownTimeoutMs ?? 10_000);
+      const timer = setTimeout(() => server.stop(true), options.shutdownTimeoutMs ?? defaults.shutdownTimeoutMs);
       timer.unref();
       await server.stop();
       clearTimeout(timer);
@@ -84,23 +87,5 @@ export async function serve(
     })();
     return closing;
   };
-
-  if (options.handleSignals ?? true) {
-    const onSignal = (signal: NodeJS.Signals) => {
-      logger.info('stopping', { signal });
-      // A second signal while stopping means "now".
-      process.once(signal, () => process.exit(130));
-      close().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-    };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
-    forgetSignals = () => {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-    };
-  }
   return { server, url, close };
 }

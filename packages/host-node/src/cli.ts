@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { fileURLToPath } from 'node:url';
-import { main } from '@vodkit/core/node';
+import { main } from '@vodkit/core/cli';
 import { serve } from './serve.js';
 
 // In a checkout, dist/cli.js is three levels below the repository, beside examples/web.

@@ -14,10 +14,12 @@ export interface FetchHandler {
   answer?(request: Request, info?: ConnectionInfo): Promise<Answer>;
 }
 
+/** Options of `getRequestListener`. */
 export interface ListenerOptions {
   logger?: Logger;
 }
 
+/** A `node:http` request listener; it resolves once the answer is written (it never rejects). */
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
 /** An answer nobody will read: what it holds is let go. */

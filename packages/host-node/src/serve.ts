@@ -1,20 +1,22 @@
 import { once } from 'node:events';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from '@vodkit/core';
+import { defaults, type Logger } from '@vodkit/core';
 import { writeClientError } from './client-error.js';
 import { type FetchHandler, getRequestListener } from './listener.js';
 
+/** Options of `serve`; every one has a default. */
 export interface ServeOptions {
+  /** Default: `defaults.port`. */
   port?: number;
+  /** Default: `defaults.host`. */
   host?: string;
   logger?: Logger;
-  /** How long a graceful stop waits for requests in flight before cutting them. Default 10 s. */
+  /** How long a graceful stop waits for requests in flight before cutting them. Default: `defaults.shutdownTimeoutMs`. */
   shutdownTimeoutMs?: number;
-  /** Stop gracefully on SIGTERM and SIGINT. Default true. */
-  handleSignals?: boolean;
 }
 
+/** A server `serve` started: its `node:http` server, its URL, and its graceful stop. */
 export interface RunningServer {
   server: Server;
   /** `http://host:port` as actually bound (port 0 picks a free one). */
@@ -23,7 +25,10 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Serves vodkit on node:http until `close()` or a stop signal. */
+/**
+ * Serves vodkit on node:http until `close()`. Signals are the caller's: `serve` installs no
+ * handler and never exits the process (the `vodkit` command stops on SIGTERM and SIGINT).
+ */
 export async function serve(
   app: FetchHandler & { close(): Promise<void> },
   options: ServeOptions = {},
@@ -35,7 +40,7 @@ export async function serve(
     { requestTimeout: 60 * 60 * 1000, requireHostHeader: false },
     getRequestListener(app, options.logger ? { logger: options.logger } : {}),
   );
-  server.listen(options.port ?? 8000, options.host ?? '127.0.0.1');
+  server.listen(options.port ?? defaults.port, options.host ?? defaults.host);
   await once(server, 'listening');
   const { address, port, family } = server.address() as AddressInfo;
   const url = `http://${family === 'IPv6' ? `[${address}]` : address}:${port}`;
@@ -57,7 +62,10 @@ export async function serve(
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       // Keep-alive connections with no request in flight would hold close() open.
       server.closeIdleConnections();
-      const timer = setTimeout(() => server.closeAllConnections(), options.shutdownTimeoutMs ?? 10_000);
+      const timer = setTimeout(
+        () => server.closeAllConnections(),
+        options.shutdownTimeoutMs ?? defaults.shutdownTimeoutMs,
+      );
       timer.unref();
       await stopped;
       clearTimeout(timer);
@@ -65,24 +73,6 @@ export async function serve(
     })();
     return closing;
   };
-
-  if (options.handleSignals ?? true) {
-    const onSignal = (signal: NodeJS.Signals) => {
-      options.logger?.info('stopping', { signal });
-      // A second signal while stopping means "now".
-      process.once(signal, () => process.exit(130));
-      close().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-    };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
-    server.once('close', () => {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-    });
-  }
 
   return { server, url, close };
 }

@@ -1,7 +1,5 @@
-import { once } from 'node:events';
-import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { useCli } from '../../../test/support/cli.js';
+import { halfRequest, useCli } from '../../../test/support/cli.js';
 import { describeMysql, freshDatabase, type TestDatabase } from '../../../test/support/mysql.js';
 
 const { run, listening } = useCli();
@@ -64,25 +62,15 @@ describeMysql('vodkit CLI on MySQL', (serverUrl) => {
     db = await freshDatabase(serverUrl);
     const started = run(['--port', '0'], { VODKIT_DATABASE_URL: db.url });
     const url = new URL(await listening(started));
-    const body = JSON.stringify({ user_name: 'inflight', pwd: 'password123' });
 
     // Half a request body is on the wire when the signal arrives; the rest follows after it.
-    const req = request({
-      host: url.hostname,
-      port: url.port,
-      method: 'POST',
-      path: '/api/register',
-      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-    });
-    const answered = once(req, 'response');
-    req.write(body.slice(0, 10));
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const held = await halfRequest(url.origin, 'inflight');
     started.child.kill('SIGTERM');
     await new Promise((resolve) => setTimeout(resolve, 200));
     await expect(fetch(`${url.origin}/healthz`)).rejects.toThrow();
-    req.end(body.slice(10));
+    held.finish();
 
-    const [response] = (await answered) as [import('node:http').IncomingMessage];
+    const response = await held.answered;
     expect(response.statusCode).toBe(201);
     response.resume();
     expect(await started.exit).toBe(0);

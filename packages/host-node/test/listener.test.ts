@@ -237,6 +237,17 @@ describe('getRequestListener with writeClientError in an embedding server', () =
 });
 
 describe('serve()', () => {
+  it("installs no signal handler: stopping on SIGTERM or SIGINT is the caller's business", async () => {
+    const signals = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+    const count = () => signals.map((signal) => process.listenerCount(signal));
+    const before = count();
+    const app = { fetch: async () => new Response('ok'), close: async () => {} };
+    const running = await serve(app, { port: 0, logger: recordingLogger().logger });
+    expect(count()).toEqual(before);
+    await running.close();
+    expect(count()).toEqual(before);
+  });
+
   it('close() lets a request in flight finish, refuses new ones, then closes the app', async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => {
@@ -258,7 +269,7 @@ describe('serve()', () => {
       },
     };
     const { logger } = recordingLogger();
-    const running = await serve(app, { port: 0, handleSignals: false, logger });
+    const running = await serve(app, { port: 0, logger });
     const pending = fetch(`${running.url}/slow`);
     await inside;
 

@@ -2,6 +2,7 @@ import { type ClientRequest, type IncomingMessage, request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { register } from '../../../test/support/server.js';
 import type { StoreKind } from '../../../test/support/stores.js';
+import { streamTokensOf } from '../../core/src/internals.js';
 import { expectError } from './support/http.js';
 import { eventually, fetchBytes, mp4Bytes, uploadRaw, useStreamServer } from './support/stream.js';
 import { createVideo, eachStore, UNKNOWN_VID } from './support/suite.js';
@@ -36,7 +37,7 @@ const tokensSuite = (kind: StoreKind) => {
       const owner = await register(server.url, 'holder');
       const video = await createVideo(server.url, owner, 'big');
       expect((await uploadRaw(server.url, video.id, owner.session, mp4Bytes(BIG))).status).toBe(200);
-      const tokens = server.vodkit.tokens;
+      const tokens = streamTokensOf(server.vodkit);
       // The upload's token goes back when the server has written its answer, which can be
       // a moment after the client has read it.
       await eventually('the upload token back', () => tokens.available === TOKENS);
@@ -74,7 +75,7 @@ const tokensSuite = (kind: StoreKind) => {
       const owner = await register(server.url, 'returner');
       const video = await createVideo(server.url, owner, 'small');
       const path = `/stream/videos/${video.id}`;
-      const tokens = server.vodkit.tokens;
+      const tokens = streamTokensOf(server.vodkit);
       expect((await fetchBytes(server.url, path)).status).toBe(404);
       expect((await uploadRaw(server.url, video.id, owner.session, Buffer.from('not a video'))).status).toBe(400);
       expect((await uploadRaw(server.url, video.id, undefined, mp4Bytes(100))).status).toBe(401);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { register } from '../../../test/support/server.js';
 import type { StoreKind } from '../../../test/support/stores.js';
+import { streamTokensOf } from '../../core/src/internals.js';
 import { openRaw, parseResponse } from './support/socket.js';
 import { eventually, fetchBytes, mp4Bytes, multipartBody, uploadRaw, useStreamServer } from './support/stream.js';
 import { createVideo, eachStore } from './support/suite.js';
@@ -35,7 +36,7 @@ const recoverySuite = (kind: StoreKind) => {
       expect(answer.status).toBe(408);
       expect(JSON.parse(answer.body).error.code).toBe('REQUEST_TIMEOUT');
       expect(Date.now() - started).toBeGreaterThanOrEqual(IDLE_MS);
-      await eventually('the token back', () => server.vodkit.tokens.available === 2);
+      await eventually('the token back', () => streamTokensOf(server.vodkit).available === 2);
       expect(await temps()).toEqual([]);
       expect((await uploadRaw(server.url, video.id, owner.session, mp4Bytes(4096))).status).toBe(200);
     });
@@ -50,7 +51,7 @@ const recoverySuite = (kind: StoreKind) => {
       const answer = parseResponse(conn.received());
       expect(answer.status).toBe(408);
       expect(JSON.parse(answer.body).error.code).toBe('REQUEST_TIMEOUT');
-      await eventually('the token back', () => server.vodkit.tokens.available === 2);
+      await eventually('the token back', () => streamTokensOf(server.vodkit).available === 2);
       expect(await temps()).toEqual([]);
     });
   });

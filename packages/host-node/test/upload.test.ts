@@ -3,6 +3,7 @@ import { contract } from '@vodkit/core';
 import { describe, expect, it } from 'vitest';
 import { call, register } from '../../../test/support/server.js';
 import type { StoreKind } from '../../../test/support/stores.js';
+import { streamTokensOf } from '../../core/src/internals.js';
 import { expectError, expectJson } from './support/http.js';
 import {
   type BinaryAnswer,
@@ -194,7 +195,8 @@ const uploadSuite = (kind: StoreKind) => {
       expect(streamed.bytes.equals(winner)).toBe(true);
       expect((await filesIn(server.dataDir)).tmp).toEqual([]);
       // Tokens go back once the server has written each answer, a moment after the client has it.
-      await eventually('every token back', () => server.vodkit.tokens.available === server.vodkit.tokens.capacity);
+      const tokens = streamTokensOf(server.vodkit);
+      await eventually('every token back', () => tokens.available === tokens.capacity);
     });
 
     it('a client that goes away mid-upload leaves nothing, gives its token back, and the video can be uploaded', async () => {
@@ -212,9 +214,10 @@ const uploadSuite = (kind: StoreKind) => {
       req.write(mp4Bytes(40_000));
       // The upload is under way once its temporary file exists.
       await eventually('a temporary file', async () => (await filesIn(server.dataDir)).tmp.length > 0);
-      expect(server.vodkit.tokens.available).toBe(server.vodkit.tokens.capacity - 1);
+      const tokens = streamTokensOf(server.vodkit);
+      expect(tokens.available).toBe(tokens.capacity - 1);
       req.destroy();
-      await eventually('the token back', () => server.vodkit.tokens.available === server.vodkit.tokens.capacity);
+      await eventually('the token back', () => tokens.available === tokens.capacity);
       await expectNothingStored(server, vid);
       const bytes = mp4Bytes(5000);
       await expectStored(server, await uploadRaw(server.url, vid, owner.session, bytes), vid, bytes, 'video/mp4');

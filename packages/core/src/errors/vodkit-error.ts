@@ -1,12 +1,14 @@
+import { type ErrorCode, errorCodes, hasErrorMark, vodkitErrorMark } from '@vodkit/contract';
 import { type AnswerHeaders, type BytesAnswer, jsonAnswer, toResponse } from '../http/answer.js';
-import { type ErrorCode, errorCodes } from './codes.js';
 
+/** One problem of a refused request, as `details[]` of the error body lists it. */
 export interface ErrorDetail {
   /** Where the problem is, such as `body.user_name` or `params.vid`. */
   path: string;
   message: string;
 }
 
+/** What a VodkitError says beyond its code. */
 export interface VodkitErrorOptions {
   message?: string;
   details?: ErrorDetail[];
@@ -42,6 +44,11 @@ export class VodkitError extends Error {
     this.headers = options.headers;
   }
 
+  /** The mark `isVodkitError` looks for: on the prototype, so it is neither serialised nor shown. */
+  get [vodkitErrorMark](): true {
+    return true;
+  }
+
   toJSON() {
     return {
       error: {
@@ -62,7 +69,12 @@ export class VodkitError extends Error {
   }
 }
 
-export const isVodkitError = (value: unknown): value is VodkitError => value instanceof VodkitError;
+/**
+ * Whether `value` is a server-side VodkitError (not the client's `VodkitClientError`), recognised
+ * by its mark rather than `instanceof`, so an error thrown by another copy of `@vodkit/core` (say,
+ * the one an embedding app bundles beside a host's) is still answered with its own status and code.
+ */
+export const isVodkitError = (value: unknown): value is VodkitError => hasErrorMark(value, vodkitErrorMark);
 
 /**
  * Codes with which drivers say a server cannot be reached or stopped answering (Node's socket

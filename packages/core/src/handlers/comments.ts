@@ -1,4 +1,4 @@
-import type { apiContract } from '../contract/api.js';
+import type { apiContract } from '@vodkit/contract';
 import { VodkitError } from '../errors/vodkit-error.js';
 import { toPage } from '../pagination/cursor.js';
 import { presentComment } from './present.js';

@@ -1,4 +1,4 @@
-import type { healthContract } from '../contract/api.js';
+import type { healthContract } from '@vodkit/contract';
 import type { Store } from '../store/types.js';
 import type { Handler } from './types.js';
 

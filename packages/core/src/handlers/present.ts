@@ -1,4 +1,4 @@
-import type { CommentBody, VideoBody } from '../contract/schemas.js';
+import type { CommentBody, VideoBody } from '@vodkit/contract';
 import type { CommentView, VideoView } from '../store/types.js';
 
 export const presentVideo = (video: VideoView, streamBaseUrl: string): VideoBody => ({

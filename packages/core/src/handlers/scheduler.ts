@@ -1,5 +1,5 @@
+import type { schedulerContract } from '@vodkit/contract';
 import { requireBearer } from '../auth/bearer.js';
-import type { schedulerContract } from '../contract/scheduler.js';
 import type { Store } from '../store/types.js';
 import type { Handler } from './types.js';
 

@@ -1,4 +1,4 @@
-import type { streamContract } from '../contract/stream.js';
+import type { streamContract } from '@vodkit/contract';
 import { VodkitError } from '../errors/vodkit-error.js';
 import type { AnswerHeaders } from '../http/answer.js';
 import type { VideoStorage } from '../storage/types.js';

@@ -1,4 +1,4 @@
-import type { apiContract } from '../contract/api.js';
+import type { apiContract } from '@vodkit/contract';
 import { VodkitError } from '../errors/vodkit-error.js';
 import type { ActiveSession } from '../store/types.js';
 import type { Handler, HandlerDeps } from './types.js';

@@ -1,4 +1,4 @@
-import type { apiContract } from '../contract/api.js';
+import type { apiContract } from '@vodkit/contract';
 import { VodkitError } from '../errors/vodkit-error.js';
 import { decodeCursor, toPage } from '../pagination/cursor.js';
 import type { PageRequest, Store } from '../store/types.js';

@@ -1,9 +1,9 @@
 import { initContract } from '@ts-rest/core';
+import { contract } from '@vodkit/contract';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { contract } from '../contract/index.js';
 import { VodkitError } from '../errors/vodkit-error.js';
-import { createMatcher, flattenContract } from './router.js';
+import { createMatcher, createMethodLookup, flattenContract } from './router.js';
 
 const match = createMatcher(flattenContract(contract));
 
@@ -105,6 +105,14 @@ describe('router', () => {
 
     expect(matchError('HEAD', '/api/logout').code).toBe('METHOD_NOT_ALLOWED');
     expect(matchError('OPTIONS', '/healthz').code).toBe('METHOD_NOT_ALLOWED');
+  });
+
+  it('lists the methods of a path for CORS preflights as 405 does, none for an unknown path', () => {
+    const methodsAt = createMethodLookup(flattenContract(contract));
+    expect(methodsAt('/api/register')).toBe('POST');
+    expect(methodsAt('/api/user/alice')).toBe('DELETE, GET, HEAD');
+    expect(methodsAt('/stream/videos/x')).toBe('GET, HEAD');
+    expect(methodsAt('/nowhere')).toBeUndefined();
   });
 
   it('serves HEAD with the GET route', () => {

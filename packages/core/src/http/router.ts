@@ -47,30 +47,48 @@ const decodeSegment = (segment: string, name: string) => {
 };
 
 /**
+ * The methods served at a path, sorted and comma-separated (HEAD wherever GET is), as a 405's
+ * `Allow` and a CORS preflight list them; undefined when no route has the path. Each path
+ * pattern's list is written once, here.
+ */
+export function createMethodLookup(routes: readonly CompiledRoute[]) {
+  const byPattern = new Map<string, { pattern: RegExp; methods: Set<string> }>();
+  for (const { route, pattern } of routes) {
+    const entry = byPattern.get(pattern.source) ?? { pattern, methods: new Set<string>() };
+    entry.methods.add(route.method);
+    if (route.method === 'GET') entry.methods.add('HEAD');
+    byPattern.set(pattern.source, entry);
+  }
+  const patterns = [...byPattern.values()].map(({ pattern, methods }) => ({ pattern, methods: [...methods] }));
+  return (pathname: string): string | undefined => {
+    const methods = new Set<string>();
+    for (const { pattern, methods: served } of patterns) {
+      if (pattern.test(pathname)) for (const method of served) methods.add(method);
+    }
+    return methods.size > 0 ? [...methods].sort().join(', ') : undefined;
+  };
+}
+
+/**
  * Finds the route for a method and path. A path that exists under another
  * method is 405 with `Allow`; HEAD is served by the GET route.
  */
 export function createMatcher<T extends CompiledRoute>(routes: T[]) {
+  const methodsAt = createMethodLookup(routes);
   return (method: string, pathname: string): RouteMatch<T> => {
     const lookup = method === 'HEAD' ? 'GET' : method;
-    const allowed = new Set<string>();
     for (const route of routes) {
+      if (route.route.method !== lookup) continue;
       const found = route.pattern.exec(pathname);
       if (!found) continue;
-      if (route.route.method !== lookup) {
-        allowed.add(route.route.method);
-        if (route.route.method === 'GET') allowed.add('HEAD');
-        continue;
-      }
       const params: Record<string, string> = {};
       route.paramNames.forEach((name, i) => {
         params[name] = decodeSegment(found[i + 1] ?? '', name);
       });
       return { route, params };
     }
-    if (allowed.size > 0) {
-      throw new VodkitError('METHOD_NOT_ALLOWED', { headers: { allow: [...allowed].sort().join(', ') } });
-    }
+    const allow = methodsAt(pathname);
+    if (allow) throw new VodkitError('METHOD_NOT_ALLOWED', { headers: { allow } });
     throw new VodkitError('NOT_FOUND');
   };
 }

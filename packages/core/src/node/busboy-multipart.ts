@@ -17,7 +17,7 @@ const hasBoundary = (contentType: string) => {
 const invalidForm = (error: Error) => malformed(`is not valid multipart/form-data: ${error.message}`);
 
 /**
- * multipart/form-data through @fastify/busboy, a maintained streaming parser: the
+ * multipart/form-data through `@fastify/busboy`, a maintained streaming parser: the
  * file part is handed on as a stream while the request is still arriving, so no
  * part of the upload is buffered whole. The stream ends only once the whole form
  * has been parsed up to its closing boundary; a form cut short fails it instead,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { defaults } from '../defaults.js';
 import { serviceNames } from '../services.js';
-import { ConfigError, parseConfig } from './config.js';
+import { ConfigError, helpText, parseConfig } from './config.js';
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
@@ -44,6 +45,33 @@ describe('parseConfig', () => {
       passwordFailuresPerAccount: { count: 10, windowMs: 15 * 60_000 },
       passwordFailuresPerClient: { count: 50, windowMs: 15 * 60_000 },
       commentsPerUser: { count: 30, windowMs: 60_000 },
+      corsOrigins: undefined,
+      streamBaseUrl: undefined,
+    });
+  });
+
+  it('takes its defaults from `defaults`', () => {
+    const config = parseConfig([], {});
+    expect(config).toMatchObject({
+      port: defaults.port,
+      host: defaults.host,
+      services: [...defaults.services],
+      dataDir: defaults.dataDir,
+      streamTokens: defaults.streamTokens,
+      maxUploadBytes: defaults.maxUploadBytes,
+      streamTokensPerClient: defaults.streamTokensPerClient,
+      streamIdleTimeoutMs: defaults.streamIdleTimeoutMs,
+      databaseTimeoutMs: defaults.databaseTimeoutMs,
+      shutdownTimeoutMs: defaults.shutdownTimeoutMs,
+      sessionsPerUser: defaults.sessionsPerUser,
+      passwordFailuresPerAccount: defaults.passwordFailuresPerAccount,
+      passwordFailuresPerClient: defaults.passwordFailuresPerClient,
+      commentsPerUser: defaults.commentsPerUser,
+    });
+    // An empty --host or --data-dir is the default too.
+    expect(parseConfig(['--host=', '--data-dir='], {})).toMatchObject({
+      host: defaults.host,
+      dataDir: defaults.dataDir,
     });
   });
 
@@ -67,6 +95,8 @@ describe('parseConfig', () => {
       VODKIT_PASSWORD_FAILURES_PER_ACCOUNT: '3/1h',
       VODKIT_PASSWORD_FAILURES_PER_CLIENT: 'off',
       VODKIT_COMMENTS_PER_USER: '100/30s',
+      VODKIT_CORS_ORIGINS: 'https://app.example, http://localhost:5173',
+      VODKIT_STREAM_BASE_URL: 'https://stream.example/',
     });
     expect(config).toEqual({
       port: 9001,
@@ -87,6 +117,8 @@ describe('parseConfig', () => {
       passwordFailuresPerAccount: { count: 3, windowMs: 3_600_000 },
       passwordFailuresPerClient: null,
       commentsPerUser: { count: 100, windowMs: 30_000 },
+      corsOrigins: ['https://app.example', 'http://localhost:5173'],
+      streamBaseUrl: 'https://stream.example',
     });
   });
 
@@ -244,10 +276,68 @@ describe('parseConfig', () => {
     expect(parseConfig([], { VODKIT_WEB: 'off' }).web).toBe(false);
   });
 
+  it('reads --cors-origins as exact origins, written as browsers send them, or *', () => {
+    expect(parseConfig(['--cors-origins', 'https://App.example/,http://127.0.0.1:5173'], {}).corsOrigins).toEqual([
+      'https://app.example',
+      'http://127.0.0.1:5173',
+    ]);
+    expect(parseConfig(['--cors-origins', 'https://a.example,https://a.example:443'], {}).corsOrigins).toEqual([
+      'https://a.example',
+    ]);
+    expect(parseConfig([], { VODKIT_CORS_ORIGINS: ' * ' }).corsOrigins).toBe('*');
+    expect(parseConfig(['--cors-origins='], {}).corsOrigins).toBeUndefined();
+    expect(parseConfig([], { VODKIT_CORS_ORIGINS: '' }).corsOrigins).toBeUndefined();
+  });
+
+  it.each([
+    ['app.example'],
+    ['https://app.example/path'],
+    ['https://app.example?x'],
+    ['https://app.example,ftp://files.example'],
+    ['*,https://app.example'],
+    ['https://user:pw@app.example'],
+  ])('refuses --cors-origins %j in one line', (value) => {
+    expectRejected('--cors-origins', ['--cors-origins', value]);
+    expectRejected('--cors-origins', [], { VODKIT_CORS_ORIGINS: value });
+  });
+
+  it.each([
+    ['https://stream.example', 'https://stream.example'],
+    ['https://stream.example/', 'https://stream.example'],
+    ['http://127.0.0.1:8001//', 'http://127.0.0.1:8001'],
+    ['https://cdn.example/vod/', 'https://cdn.example/vod'],
+    ['HTTPS://Stream.Example:443', 'https://stream.example'],
+  ])('reads --stream-base-url %j as %j', (value, expected) => {
+    expect(parseConfig(['--stream-base-url', value], {}).streamBaseUrl).toBe(expected);
+  });
+
+  it.each([
+    ['/stream'],
+    ['stream.example'],
+    ['ftp://stream.example'],
+    ['https://stream.example/?a=1'],
+    ['https://x#y'],
+  ])('refuses --stream-base-url %j in one line', (value) => {
+    expectRejected('--stream-base-url', ['--stream-base-url', value]);
+  });
+
   it('rejects unknown flags, positionals and flags without a value, naming them', () => {
     expectRejected('--no-such-flag', ['--no-such-flag']);
     expectRejected('--prot', ['--prot', '8000']);
     expectRejected('stray', ['stray']);
     expectRejected('--port', ['--port']);
+  });
+});
+
+// That --help lists every flag, and the README too, is checked in test/docs/configuration.test.ts.
+describe('helpText', () => {
+  const help = helpText('vodkit');
+
+  it('shows the defaults of `defaults`', () => {
+    expect(help).toMatch(/--port <n> +PORT +default 8000/);
+    expect(help).toMatch(/--max-upload-bytes <size> +VODKIT_MAX_UPLOAD_BYTES +default 2GiB/);
+    expect(help).toMatch(/--stream-idle-timeout <duration> +VODKIT_STREAM_IDLE_TIMEOUT +default 60s/);
+    expect(help).toMatch(/--cors-origins <origins> +VODKIT_CORS_ORIGINS +default: none \(CORS off\)/);
+    expect(help.startsWith('Usage: vodkit [options]')).toBe(true);
   });
 });

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { defaults, type Rate } from '../defaults.js';
+import { parseOrigin } from '../http/cors.js';
 import { isServiceName, type ServiceName, serviceNames } from '../services.js';
 
 export interface VodkitConfig {
@@ -26,6 +27,10 @@ export interface VodkitConfig {
   passwordFailuresPerAccount: Rate | null;
   passwordFailuresPerClient: Rate | null;
   commentsPerUser: Rate | null;
+  /** Origins whose pages may call vodkit (as browsers write them), `*` for any; undefined: CORS off. */
+  corsOrigins: string[] | '*' | undefined;
+  /** Prefix of every `stream_url`, without a trailing slash; undefined: a same-origin path. */
+  streamBaseUrl: string | undefined;
 }
 
 /** A configuration mistake, said in one line that names the flag. */
@@ -33,10 +38,18 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-interface Flag {
+export interface Flag {
+  /** The environment variable read when the flag is not given. */
   env: string;
+  /** What the value looks like, for `--help`: `<n>`, `<url>`; none for a switch. */
+  value?: string;
+  /** The value taken when neither the flag nor its variable is set, as the command line writes it. */
   default?: string;
+  /** What `--help` says of a flag without a default value: `random at start`. */
+  unset?: string;
   boolean?: boolean;
+  /** One line for `--help`. */
+  description: string;
 }
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -47,40 +60,177 @@ function rateText({ count, windowMs }: Rate) {
   return `${count}/${windowMs / (DURATION_UNITS[unit] as number)}${unit}`;
 }
 
-/** The flags of the CLI, each with its environment variable. */
+const UNITS: Record<string, number> = { '': 1, b: 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4 };
+
+/** A default size as a flag writes it, in the largest unit that divides it: `2GiB`. */
+function sizeText(bytes: number) {
+  for (const unit of ['TiB', 'GiB', 'MiB', 'KiB']) {
+    const size = UNITS[unit.toLowerCase()] as number;
+    if (bytes % size === 0) return `${bytes / size}${unit}`;
+  }
+  return String(bytes);
+}
+
+/** A default duration as a flag writes it: `60s`. */
+const secondsText = (ms: number) => `${ms / 1000}s`;
+
+/**
+ * The flags of the CLI, each with its environment variable, its default (from `defaults`)
+ * and the line `--help` shows; `--help` is made from this table alone.
+ */
 export const flags = {
-  port: { env: 'PORT', default: '8000' },
-  host: { env: 'HOST', default: '127.0.0.1' },
-  services: { env: 'VODKIT_SERVICES', default: serviceNames.join(',') },
-  'database-url': { env: 'VODKIT_DATABASE_URL' },
-  'data-dir': { env: 'VODKIT_DATA_DIR', default: './data' },
-  'stream-tokens': { env: 'VODKIT_STREAM_TOKENS', default: '64' },
-  'max-upload-bytes': { env: 'VODKIT_MAX_UPLOAD_BYTES', default: '2GiB' },
-  'scheduler-token': { env: 'VODKIT_SCHEDULER_TOKEN' },
-  web: { env: 'VODKIT_WEB', boolean: true },
+  port: {
+    env: 'PORT',
+    value: '<n>',
+    default: String(defaults.port),
+    description: 'port to listen on, 0 to 65535; 0 picks a free one',
+  },
+  host: {
+    env: 'HOST',
+    value: '<address>',
+    default: defaults.host,
+    description: 'address to listen on; 0.0.0.0 for every interface',
+  },
+  services: {
+    env: 'VODKIT_SERVICES',
+    value: '<list>',
+    default: defaults.services.join(','),
+    description: `route groups to serve, comma-separated: ${serviceNames.join(', ')}; /healthz is always served`,
+  },
+  'database-url': {
+    env: 'VODKIT_DATABASE_URL',
+    value: '<url>',
+    unset: 'the embedded store',
+    description: 'mysql://user:pass@host:3306/db selects MySQL or MariaDB',
+  },
+  'data-dir': {
+    env: 'VODKIT_DATA_DIR',
+    value: '<path>',
+    default: defaults.dataDir,
+    description: 'video files and uploads in progress (stream and scheduler services)',
+  },
+  'stream-tokens': {
+    env: 'VODKIT_STREAM_TOKENS',
+    value: '<n>',
+    default: String(defaults.streamTokens),
+    description: 'streams and uploads served at once; the next one is 429',
+  },
+  'max-upload-bytes': {
+    env: 'VODKIT_MAX_UPLOAD_BYTES',
+    value: '<size>',
+    default: sizeText(defaults.maxUploadBytes),
+    description: 'largest upload (1048576, 500MiB, 2GiB); over it is 413',
+  },
+  'scheduler-token': {
+    env: 'VODKIT_SCHEDULER_TOKEN',
+    value: '<token>',
+    unset: 'random at start, printed once',
+    description: 'Bearer token of DELETE /scheduler/videos/:vid, 16 characters or more',
+  },
+  web: {
+    env: 'VODKIT_WEB',
+    boolean: true,
+    unset: 'off',
+    description: 'serve the example web front end (examples/web/dist) at /',
+  },
   'stream-tokens-per-client': {
     env: 'VODKIT_STREAM_TOKENS_PER_CLIENT',
+    value: '<n>',
     default: String(defaults.streamTokensPerClient),
+    description: 'stream tokens one client address may hold at once',
   },
-  'stream-idle-timeout': { env: 'VODKIT_STREAM_IDLE_TIMEOUT', default: `${defaults.streamIdleTimeoutMs / 1000}s` },
-  'database-timeout': { env: 'VODKIT_DATABASE_TIMEOUT', default: `${defaults.databaseTimeoutMs / 1000}s` },
-  'shutdown-timeout': { env: 'VODKIT_SHUTDOWN_TIMEOUT', default: `${defaults.shutdownTimeoutMs / 1000}s` },
-  'trusted-proxies': { env: 'VODKIT_TRUSTED_PROXIES', default: '' },
-  'sessions-per-user': { env: 'VODKIT_SESSIONS_PER_USER', default: String(defaults.sessionsPerUser) },
+  'stream-idle-timeout': {
+    env: 'VODKIT_STREAM_IDLE_TIMEOUT',
+    value: '<duration>',
+    default: secondsText(defaults.streamIdleTimeoutMs),
+    description: 'a stream or upload that moves no byte for this long ends and gives its token back',
+  },
+  'database-timeout': {
+    env: 'VODKIT_DATABASE_TIMEOUT',
+    value: '<duration>',
+    default: secondsText(defaults.databaseTimeoutMs),
+    description: 'bounds connecting to MySQL, waiting for a connection and each statement; then 503',
+  },
+  'shutdown-timeout': {
+    env: 'VODKIT_SHUTDOWN_TIMEOUT',
+    value: '<duration>',
+    default: secondsText(defaults.shutdownTimeoutMs),
+    description: 'how long a stop (SIGTERM, SIGINT) lets requests in flight finish',
+  },
+  'trusted-proxies': {
+    env: 'VODKIT_TRUSTED_PROXIES',
+    value: '<addresses>',
+    unset: 'none',
+    description: 'IP addresses of proxies whose X-Forwarded-For names the client, comma-separated',
+  },
+  'sessions-per-user': {
+    env: 'VODKIT_SESSIONS_PER_USER',
+    value: '<n>',
+    default: String(defaults.sessionsPerUser),
+    description: 'live sessions per user; a login beyond it revokes the ones expiring soonest',
+  },
   'password-failures-per-account': {
     env: 'VODKIT_PASSWORD_FAILURES_PER_ACCOUNT',
+    value: '<rate>',
     default: rateText(defaults.passwordFailuresPerAccount),
+    description: 'wrong passwords per user name, then 429 until the window ends; off lifts it',
   },
   'password-failures-per-client': {
     env: 'VODKIT_PASSWORD_FAILURES_PER_CLIENT',
+    value: '<rate>',
     default: rateText(defaults.passwordFailuresPerClient),
+    description: 'wrong passwords per client address, then 429 until the window ends; off lifts it',
   },
-  'comments-per-user': { env: 'VODKIT_COMMENTS_PER_USER', default: rateText(defaults.commentsPerUser) },
+  'comments-per-user': {
+    env: 'VODKIT_COMMENTS_PER_USER',
+    value: '<rate>',
+    default: rateText(defaults.commentsPerUser),
+    description: 'comments one user may post per window, then 429; off lifts it',
+  },
+  'cors-origins': {
+    env: 'VODKIT_CORS_ORIGINS',
+    value: '<origins>',
+    unset: 'none (CORS off)',
+    description: 'origins whose pages may call vodkit: exact origins (https://app.example), comma-separated, or *',
+  },
+  'stream-base-url': {
+    env: 'VODKIT_STREAM_BASE_URL',
+    value: '<url>',
+    unset: 'none (same-origin paths)',
+    description: 'absolute http(s) URL of the stream service that makes every stream_url absolute',
+  },
 } as const satisfies Record<string, Flag>;
 
-type FlagName = keyof typeof flags;
+/**
+ * `--help`, made from `flags`: each flag with its value, its environment variable and its
+ * default, then its description on a line of its own.
+ */
+export function helpText(bin: string): string {
+  const rows = Object.entries(flags).map(([name, flag]: [string, Flag]) => ({
+    flag: `--${name}${flag.value ? ` ${flag.value}` : ''}`,
+    env: flag.env,
+    default: flag.default !== undefined ? `default ${flag.default}` : `default: ${flag.unset ?? 'none'}`,
+    description: flag.description,
+  }));
+  const flagWidth = Math.max(...rows.map((row) => row.flag.length));
+  const envWidth = Math.max(...rows.map((row) => row.env.length));
+  const lines = rows.flatMap((row) => [
+    `  ${row.flag.padEnd(flagWidth)}  ${row.env.padEnd(envWidth)}  ${row.default}`,
+    `      ${row.description}`,
+  ]);
+  return [
+    `Usage: ${bin} [options]`,
+    '',
+    'Each option also reads its environment variable; a flag wins over the variable, the variable',
+    'over the default. Durations: 500ms, 5s, 2m, 1h. Rates: <count>/<duration> such as 10/15m, or off.',
+    '',
+    ...lines,
+    `  ${'--help'.padEnd(flagWidth)}  ${''.padEnd(envWidth)}  this text`,
+    '',
+  ].join('\n');
+}
 
-const UNITS: Record<string, number> = { '': 1, b: 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4 };
+type FlagName = keyof typeof flags;
 
 const integer = (flag: FlagName, value: string, min: number, max: number) => {
   if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
@@ -176,6 +326,49 @@ const databaseUrl = (value: string | undefined) => {
   return value;
 };
 
+/** Comma-separated origins as browsers write them, or `*` alone; empty: CORS off. */
+const corsOrigins = (value: string): string[] | '*' | undefined => {
+  const list = value
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
+  if (list.length === 0) return undefined;
+  if (list.includes('*')) {
+    if (list.length > 1) throw new ConfigError('--cors-origins: * allows every origin, so it stands alone');
+    return '*';
+  }
+  return [
+    ...new Set(
+      list.map((text) => {
+        const origin = parseOrigin(text);
+        if (origin === undefined) {
+          throw new ConfigError(
+            `--cors-origins must list origins such as https://app.example (scheme://host[:port], no path), or be * (got "${text}")`,
+          );
+        }
+        return origin;
+      }),
+    ),
+  ];
+};
+
+/** An absolute http(s) URL with no query or fragment, without its trailing slashes. */
+const streamBaseUrl = (value: string | undefined) => {
+  if (value === undefined || value === '') return undefined;
+  const refuse = () =>
+    new ConfigError(
+      `--stream-base-url must be an absolute http(s) URL such as https://stream.example, with no query (got "${value}")`,
+    );
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw refuse();
+  }
+  if (!/^https?:\/\/[^\s?#]+$/i.test(value) || url.username || url.password) throw refuse();
+  return url.href.replace(/\/+$/, '');
+};
+
 /**
  * Reads the configuration from command-line flags, then the environment, then
  * the defaults. Throws ConfigError, whose message is meant to be printed as is.
@@ -219,10 +412,10 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
   }
   return {
     port: integer('port', text('port') ?? '', 0, 65535),
-    host: text('host') || '127.0.0.1',
+    host: text('host') || defaults.host,
     services: chosen,
     databaseUrl: database,
-    dataDir: text('data-dir') || './data',
+    dataDir: text('data-dir') || defaults.dataDir,
     streamTokens: integer('stream-tokens', text('stream-tokens') ?? '', 1, 1_000_000),
     maxUploadBytes: bytes('max-upload-bytes', text('max-upload-bytes') ?? ''),
     schedulerToken,
@@ -236,5 +429,7 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
     passwordFailuresPerAccount: rate('password-failures-per-account', text('password-failures-per-account') ?? ''),
     passwordFailuresPerClient: rate('password-failures-per-client', text('password-failures-per-client') ?? ''),
     commentsPerUser: rate('comments-per-user', text('comments-per-user') ?? ''),
+    corsOrigins: corsOrigins(text('cors-origins') ?? ''),
+    streamBaseUrl: streamBaseUrl(text('stream-base-url')),
   };
 }

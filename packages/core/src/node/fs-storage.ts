@@ -76,6 +76,7 @@ const isOrphan = (name: string, mtimeMs: number) => {
   return !isAlive(pid);
 };
 
+/** The storage `fsStorage` opens, with the directory its video files are in. */
 export interface FsStorage extends VideoStorage {
   readonly videosDir: string;
 }

@@ -1,3 +1,4 @@
+import { defaults } from '../defaults.js';
 import type { ServiceName } from '../services.js';
 import { memoryStore } from '../store/memory-store.js';
 import type { Store } from '../store/types.js';
@@ -11,14 +12,15 @@ import { scryptPasswords } from './scrypt-passwords.js';
 export const openStore = (databaseUrl: string | undefined, timeoutMs?: number): Promise<Store> =>
   databaseUrl ? mysqlStore({ url: databaseUrl, ...(timeoutMs ? { timeoutMs } : {}) }) : Promise.resolve(memoryStore());
 
+/** `createVodkit`'s options, each with a Node default, and where the store and the files are. */
 export interface OpenVodkitOptions extends Partial<Omit<VodkitOptions, 'store' | 'services'>> {
   /** `mysql://…`; none for the embedded store. */
   databaseUrl?: string | undefined;
-  /** Default: api, stream and scheduler. */
+  /** Default: `defaults.services`, all three. */
   services?: readonly ServiceName[];
-  /** Where video files go (`<dataDir>/videos`). Default `./data`. */
+  /** Where video files go (`<dataDir>/videos`). Default: `defaults.dataDir`. */
   dataDir?: string;
-  /** Bounds the connect, the wait for a pooled connection and each query of a database. Default 5 s. */
+  /** Bounds the connect, the wait for a pooled connection and each query of a database. Default: `defaults.databaseTimeoutMs`. */
   databaseTimeoutMs?: number;
 }
 
@@ -27,13 +29,7 @@ export interface OpenVodkitOptions extends Partial<Omit<VodkitOptions, 'store' |
  * names, video files under the data directory, multipart through busboy.
  */
 export async function openVodkit(options: OpenVodkitOptions = {}): Promise<Vodkit> {
-  const {
-    databaseUrl,
-    databaseTimeoutMs,
-    dataDir = './data',
-    services = ['api', 'stream', 'scheduler'],
-    ...rest
-  } = options;
+  const { databaseUrl, databaseTimeoutMs, dataDir = defaults.dataDir, services = defaults.services, ...rest } = options;
   const needsFiles = services.includes('stream') || services.includes('scheduler');
   const storage = needsFiles ? (rest.storage ?? (await fsStorage(dataDir))) : rest.storage;
   return createVodkit({

@@ -1,45 +1,32 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { describeError } from '../errors/vodkit-error.js';
 import { consoleLogger, type Logger } from '../logger.js';
 import type { Vodkit } from '../vodkit.js';
-import { ConfigError, parseConfig, type VodkitConfig } from './config.js';
+import { ConfigError, helpText, parseConfig, type VodkitConfig } from './config.js';
 import { openVodkit } from './open-vodkit.js';
 import { withWebApp } from './web-app.js';
+
+/** A server a host started for the command: where it listens, and its graceful stop. */
+export interface CliServer {
+  /** `http://host:port` as actually bound. */
+  url: string;
+  /** Stops accepting, lets requests in flight finish (up to the shutdown timeout), then closes vodkit. */
+  close(): Promise<void>;
+}
 
 /** What a host gives the CLI: a way to serve vodkit on a port. */
 export interface CliHost {
   /** The command's name, for its help and its error lines: `vodkit`, `vodkit-bun`. */
   bin: string;
+  /** Serves vodkit (or vodkit with the web front end) until `close()`; installs no signal handler. */
   serve(
     vodkit: Vodkit,
     options: { port: number; host: string; logger: Logger; shutdownTimeoutMs: number },
-  ): Promise<{ url: string }>;
+  ): Promise<CliServer>;
   /** The built front end `--web` serves at `/` (examples/web/dist in a checkout). */
   webDir?: string;
 }
-
-const help = (bin: string) => `Usage: ${bin} [options]
-
-  --port <n>               PORT                     default 8000
-  --host <addr>            HOST                     default 127.0.0.1
-  --services <list>        VODKIT_SERVICES          default api,stream,scheduler
-  --database-url <url>     VODKIT_DATABASE_URL      mysql://user:pass@host:3306/db (default: embedded store)
-  --data-dir <path>        VODKIT_DATA_DIR          default ./data
-  --stream-tokens <n>      VODKIT_STREAM_TOKENS     default 64
-  --max-upload-bytes <n>   VODKIT_MAX_UPLOAD_BYTES  default 2GiB
-  --scheduler-token <t>    VODKIT_SCHEDULER_TOKEN   default: random at start
-  --web                    VODKIT_WEB               serve the example web front end at / (default off)
-  --stream-tokens-per-client <n>        VODKIT_STREAM_TOKENS_PER_CLIENT       default 16
-  --stream-idle-timeout <duration>      VODKIT_STREAM_IDLE_TIMEOUT            default 60s
-  --database-timeout <duration>         VODKIT_DATABASE_TIMEOUT               default 5s
-  --shutdown-timeout <duration>         VODKIT_SHUTDOWN_TIMEOUT               default 10s
-  --trusted-proxies <addresses>         VODKIT_TRUSTED_PROXIES                default none
-  --sessions-per-user <n>               VODKIT_SESSIONS_PER_USER              default 20
-  --password-failures-per-account <r>   VODKIT_PASSWORD_FAILURES_PER_ACCOUNT  default 10/15m
-  --password-failures-per-client <r>    VODKIT_PASSWORD_FAILURES_PER_CLIENT   default 50/15m
-  --comments-per-user <r>               VODKIT_COMMENTS_PER_USER              default 30/1m
-  --help                   this text
-`;
 
 /** One line naming the flag behind a failed start; a database password never appears in it. */
 const startFailure = (config: VodkitConfig, error: unknown) => {
@@ -51,16 +38,56 @@ const startFailure = (config: VodkitConfig, error: unknown) => {
 };
 
 /**
+ * A parent that runs the command — npm, or pnpm without `shell-emulator` — relays the terminal's
+ * Ctrl-C to it, after the terminal has already sent the same SIGINT to the whole process group:
+ * one Ctrl-C arrives twice. A SIGINT this soon after the first is that relay, not an operator
+ * asking for the stop to be cut short, and must not turn a clean stop into exit 130.
+ */
+const RELAYED_SIGINT_MS = 1000;
+
+/**
+ * The command's stop, installed once it serves: the first SIGTERM or SIGINT logs `stopping` and
+ * starts the graceful close, then exits 0 (1 if the close fails); a second signal means "now"
+ * (exit 130), except a SIGINT within RELAYED_SIGINT_MS of the first one.
+ */
+function stopOnSignals(server: CliServer, logger: Logger): void {
+  let firstSigintAt: number | undefined;
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    const now = Date.now();
+    if (stopping) {
+      if (signal === 'SIGINT' && firstSigintAt !== undefined && now - firstSigintAt < RELAYED_SIGINT_MS) return;
+      process.exit(130);
+    }
+    stopping = true;
+    if (signal === 'SIGINT') firstSigintAt = now;
+    logger.info('stopping', { signal });
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error('stop failed', { error: describeError(error) });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
+
+/**
  * The `vodkit` command of every host: flags and environment parsed the same way, one clear
  * line and a non-zero exit for bad configuration, the generated scheduler token shown once.
+ * Once serving, the first SIGTERM or SIGINT stops gracefully and exits 0 (1 if the stop fails);
+ * a second one exits 130 at once, except a SIGINT within a second of the first (a parent's relay
+ * of the same Ctrl-C).
  */
-export async function runCli(host: CliHost, argv: string[], env: Record<string, string | undefined>) {
+export async function runCli(host: CliHost, argv: string[], env: Record<string, string | undefined>): Promise<void> {
   const fail = (line: string, code: number): never => {
     process.stderr.write(`${host.bin}: ${line}\n`);
     process.exit(code);
   };
   if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(help(host.bin));
+    process.stdout.write(helpText(host.bin));
     return;
   }
   let config: VodkitConfig;
@@ -96,28 +123,33 @@ export async function runCli(host: CliHost, argv: string[], env: Record<string, 
         commentsPerUser: config.commentsPerUser,
       },
       ...(config.schedulerToken ? { schedulerToken: config.schedulerToken } : {}),
+      ...(config.corsOrigins ? { cors: { origins: config.corsOrigins } } : {}),
+      ...(config.streamBaseUrl ? { streamBaseUrl: config.streamBaseUrl } : {}),
     });
   } catch (error) {
     return fail(startFailure(config, error), 1);
   }
-  let url: string;
+  let server: CliServer;
   try {
     const app = webDir ? withWebApp(vodkit, webDir) : vodkit;
-    ({ url } = await host.serve(app, {
+    server = await host.serve(app, {
       port: config.port,
       host: config.host,
       logger: consoleLogger,
       shutdownTimeoutMs: config.shutdownTimeoutMs,
-    }));
+    });
   } catch (error) {
     await vodkit.close();
     const reason = (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
     return fail(`--port: cannot listen on ${config.host}:${config.port}: ${reason}`, 1);
   }
-  consoleLogger.info(`${host.bin} listening on ${url}`, {
+  stopOnSignals(server, consoleLogger);
+  consoleLogger.info(`${host.bin} listening on ${server.url}`, {
     services: config.services,
     store: vodkit.store.kind,
     ...(webDir ? { web: webDir } : {}),
+    ...(config.corsOrigins ? { corsOrigins: config.corsOrigins } : {}),
+    ...(config.streamBaseUrl ? { streamBaseUrl: config.streamBaseUrl } : {}),
   });
   // A generated token exists nowhere else: it is shown this once, for the operator to keep.
   if (vodkit.schedulerToken && !config.schedulerToken) {

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import type { PasswordHasher } from '../auth/password-hasher.js';
 import { VodkitError } from '../errors/vodkit-error.js';
 
+/** The cost of `scryptPasswords`' hashes, and how many it computes at once. */
 export interface ScryptParameters {
   /** CPU and memory cost, a power of two. Default 2^15. */
   N: number;

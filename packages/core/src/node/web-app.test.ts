@@ -2,6 +2,9 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../logger.js';
+import { memoryStore } from '../store/memory-store.js';
+import { createVodkit } from '../vodkit.js';
 import { withWebApp } from './web-app.js';
 
 describe('withWebApp', () => {
@@ -61,11 +64,48 @@ describe('withWebApp', () => {
     };
     const spy = { answer: seeing, fetch: seeing };
     const app = withWebApp(spy, dir);
-    const refused = await app.fetch(new Request('http://x/healthz'), { target: '/healthz/..' });
+    const refused = await app.fetch(new Request('http://x/index.html'), { target: '/index.html/..' });
     expect(refused.status).toBe(400);
     expect((await refused.json()).error.code).toBe('VALIDATION');
+    expect(seen).toEqual([]);
+    // vodkit's paths are vodkit's whole: it refuses their dot segments itself, with its own headers (CORS).
     const info = { remoteAddress: '203.0.113.9', target: '/healthz' };
     expect((await app.fetch(new Request('http://x/healthz'), info)).status).toBe(200);
-    expect(seen).toEqual([info]);
+    const dotted = { target: '/healthz/..' };
+    await app.fetch(new Request('http://x/healthz'), dotted);
+    expect(seen).toEqual([info, dotted]);
+  });
+
+  it("gives vodkit's answers their CORS headers, and leaves the page's files without them", async () => {
+    const origin = 'https://app.example';
+    const vodkit = createVodkit({
+      store: memoryStore(),
+      passwords: { hash: async (password) => password, verify: async (password, stored) => password === stored },
+      logger: silentLogger,
+      cors: { origins: [origin] },
+    });
+    try {
+      const app = withWebApp(vodkit, dir);
+      const preflight = await app.fetch(
+        new Request('http://x/api/register', {
+          method: 'OPTIONS',
+          headers: { origin, 'access-control-request-method': 'POST' },
+        }),
+      );
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get('access-control-allow-methods')).toBe('POST');
+      const health = await app.fetch(new Request('http://x/healthz', { headers: { origin } }));
+      expect(health.headers.get('access-control-allow-origin')).toBe(origin);
+      const refused = await app.fetch(new Request('http://x/healthz', { headers: { origin } }), {
+        target: '/healthz/..',
+      });
+      expect(refused.status).toBe(400);
+      expect(refused.headers.get('access-control-allow-origin')).toBe(origin);
+      const page = await app.fetch(new Request('http://x/', { headers: { origin } }));
+      expect(page.status).toBe(200);
+      expect(page.headers.get('access-control-allow-origin')).toBeNull();
+    } finally {
+      await vodkit.close();
+    }
   });
 });

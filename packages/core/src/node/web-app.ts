@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
-import { contract } from '../contract/index.js';
+import { contract } from '@vodkit/contract';
 import { VodkitError } from '../errors/vodkit-error.js';
 import { type Answer, toResponse } from '../http/answer.js';
 import { type ConnectionInfo, checkRequestTarget, requestPath } from '../http/request-target.js';
@@ -55,14 +55,22 @@ export function withWebApp<T extends App>(app: T, dir: string): T {
       },
     });
   };
-  const answer = async (request: Request, info?: ConnectionInfo): Promise<Answer> => {
+  /** Whether vodkit answers the request: its paths and every method but GET and HEAD, whole (CORS included). */
+  const forVodkit = (request: Request) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') return true;
     try {
-      // The page's paths get the same refusal of dot segments and backslashes as vodkit's.
+      return isVodkitPath(requestPath(request).pathname);
+    } catch {
+      // A URL the host could not make: vodkit's own 400 answers it.
+      return true;
+    }
+  };
+  const answer = async (request: Request, info?: ConnectionInfo): Promise<Answer> => {
+    // vodkit refuses dot segments and backslashes in its own paths itself.
+    if (forVodkit(request)) return app.answer(request, info);
+    try {
+      // The page's paths get the same refusal as vodkit's.
       if (info?.target !== undefined) checkRequestTarget(info.target);
-      const { pathname } = requestPath(request);
-      if (isVodkitPath(pathname) || (request.method !== 'GET' && request.method !== 'HEAD')) {
-        return await app.answer(request, info);
-      }
       return await serveFile(request);
     } catch (error) {
       if (error instanceof VodkitError) return error.toAnswer();

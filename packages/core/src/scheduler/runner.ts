@@ -6,10 +6,9 @@ import { runExecutors } from './executor.js';
 import { createWakeTimer } from './timer.js';
 import type { ClaimedDeletion, DeletionClaims, DeletionStats } from './types.js';
 
-export interface DeletionRunnerOptions {
-  queue: DeletionClaims;
-  storage: Pick<VideoStorage, 'delete'>;
-  /** Lease owner; unique per process so instances sharing a database never collide. */
+/** Tuning of the deletion runner the scheduler service starts: `VodkitOptions.scheduler`. */
+export interface SchedulerOptions {
+  /** Lease owner; unique per process so instances sharing a database never collide. Default: a random UUID. */
   owner?: string;
   /** Idle claim interval (ms), default 1000. */
   intervalMs?: number;
@@ -25,6 +24,11 @@ export interface DeletionRunnerOptions {
   baseDelayMs?: number;
   /** Retry delay cap (ms), default 300 000. */
   maxDelayMs?: number;
+}
+
+export interface DeletionRunnerOptions extends SchedulerOptions {
+  queue: DeletionClaims;
+  storage: Pick<VideoStorage, 'delete'>;
   clock?: () => number;
   logger?: Logger;
 }

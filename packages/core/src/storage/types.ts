@@ -1,5 +1,6 @@
 import type { FileBody } from '../stream/file-body.js';
 
+/** What a storage knows of a stored video file. */
 export interface StoredFile {
   size: number;
   /** Modification time of the stored file; with the size it makes the ETag. */
@@ -18,6 +19,7 @@ export interface FileSource {
   file?: Omit<FileBody, 'idleTimeoutMs' | 'version'>;
 }
 
+/** What `VideoStorage.put` did: stored the file, or found one there already (the first upload wins). */
 export type PutResult = { kind: 'stored'; file: StoredFile } | { kind: 'exists' };
 
 /** Where video files live. Ids reaching it are validated UUIDs. */

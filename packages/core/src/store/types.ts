@@ -1,5 +1,7 @@
+/** `pending` until its file is uploaded, `ready` then, `deleting` once deleted (until the scheduler removes it). */
 export type VideoStatus = 'pending' | 'ready' | 'deleting';
 
+/** A user as stored: the password only as its hash. */
 export interface UserRecord {
   id: string;
   userName: string;
@@ -7,6 +9,7 @@ export interface UserRecord {
   createdAt: Date;
 }
 
+/** A login session as stored, under the hash of its token. */
 export interface SessionRecord {
   /** SHA-256 of the session token, hex. The token itself is never stored. */
   idHash: string;
@@ -19,6 +22,7 @@ export interface ActiveSession extends SessionRecord {
   userName: string;
 }
 
+/** A video as stored; `size` and `contentType` are set when its file is. */
 export interface VideoRecord {
   id: string;
   authorId: string;
@@ -34,6 +38,7 @@ export interface VideoView extends VideoRecord {
   authorName: string;
 }
 
+/** A comment as stored. */
 export interface CommentRecord {
   id: string;
   videoId: string;
@@ -42,6 +47,7 @@ export interface CommentRecord {
   createdAt: Date;
 }
 
+/** A comment joined with its author's name, as every read returns it. */
 export interface CommentView extends CommentRecord {
   authorName: string;
 }
@@ -52,6 +58,7 @@ export interface PagePosition {
   id: string;
 }
 
+/** One page of a list, newest first: at most `limit` rows, after `after` when given. */
 export interface PageRequest {
   limit: number;
   after?: PagePosition;
@@ -60,6 +67,7 @@ export interface PageRequest {
 /** A write that needs its user (and video) to still be there: what was missing when they were not. */
 export type DependentWrite = 'created' | 'no-user' | 'no-video';
 
+/** The users of a store. */
 export interface UserRepository {
   /**
    * Creates the user and its first session together; `exists` when the name is taken,
@@ -75,6 +83,7 @@ export interface UserRepository {
   delete(userId: string, now: Date): Promise<void>;
 }
 
+/** The login sessions of a store. */
 export interface SessionRepository {
   /**
    * Stores a session if its user still exists (`no-user` otherwise, nothing stored). The
@@ -90,6 +99,7 @@ export interface SessionRepository {
   sweep(now: Date): Promise<void>;
 }
 
+/** The videos of a store. */
 export interface VideoRepository {
   /** Stores the video if its author still exists; `no-user` otherwise (a user deleted meanwhile). */
   create(video: VideoRecord): Promise<'created' | 'no-user'>;
@@ -107,6 +117,7 @@ export interface VideoRepository {
   markDeleted(id: string, now: Date): Promise<boolean>;
 }
 
+/** The comments of a store. */
 export interface CommentRepository {
   /** Stores the comment if its author and its (not deleted) video still exist; what was missing otherwise. */
   create(comment: CommentRecord): Promise<DependentWrite>;
@@ -157,11 +168,13 @@ export interface DeletionRecord {
   lastError: string | null;
 }
 
+/** A queued deletion a scheduler claimed under a lease, with the attempts made before. */
 export interface DeletionClaim {
   videoId: string;
   attempts: number;
 }
 
+/** The scheduler's queue of deletions (`video_del_rec`): files to remove, retried, leased to one instance at a time. */
 export interface DeletionQueue {
   /** Queued deletions, the soonest due first (dead ones included). */
   list(limit: number): Promise<DeletionRecord[]>;

@@ -1,5 +1,5 @@
 import { request } from 'node:http';
-import { ErrorBody, type ErrorCode } from '@vodkit/core/contract';
+import { ErrorBody, type ErrorCode } from '@vodkit/contract';
 import { expect } from 'vitest';
 
 /** What a request answered; `body` is the parsed JSON, or undefined for an empty body. */

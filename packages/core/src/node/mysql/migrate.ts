@@ -1,11 +1,40 @@
-import type { Pool, RowDataPacket } from 'mysql2/promise';
-import { migrations as allMigrations, type Migration } from './migrations.js';
+import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
+import { migrations as allMigrations, type Migration, type SchemaObject, type Statement } from './migrations.js';
 
 // Named locks are server-wide: the database name keeps deployments that share a server apart.
-const LOCK = "CONCAT('vodkit_migrate:', DATABASE())";
+// MySQL refuses lock names over 64 characters (MariaDB does not): a database name too long for
+// that is replaced by its SHA-1, and every shorter one keeps the name it always had.
+export const LOCK = `IF(CHAR_LENGTH(DATABASE()) <= 49, CONCAT('vodkit_migrate:', DATABASE()),
+  CONCAT('vodkit_migrate:', SHA1(DATABASE())))`;
 const LOCK_WAIT_SECONDS = 60;
-/** ER_TABLE_EXISTS_ERROR, ER_DUP_FIELDNAME, ER_DUP_KEYNAME. */
-const ALREADY_THERE = new Set([1050, 1060, 1061]);
+
+/** Whether a column or an index exists in the current database. */
+async function exists(conn: PoolConnection, object: SchemaObject): Promise<boolean> {
+  const [rows] =
+    'column' in object
+      ? await conn.query<RowDataPacket[]>(
+          `SELECT 1 FROM information_schema.COLUMNS
+           WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = ? LIMIT 1`,
+          [object.table, object.column],
+        )
+      : await conn.query<RowDataPacket[]>(
+          `SELECT 1 FROM information_schema.STATISTICS
+           WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND INDEX_NAME = ? LIMIT 1`,
+          [object.table, object.index],
+        );
+  return rows.length > 0;
+}
+
+/** Runs one statement of a migration, unless its guard says the schema already is as it leaves it. */
+async function apply(conn: PoolConnection, statement: Statement): Promise<void> {
+  if (typeof statement === 'string') {
+    await conn.query(statement);
+    return;
+  }
+  if (statement.unlessExists && (await exists(conn, statement.unlessExists))) return;
+  if (statement.onlyIfExists && !(await exists(conn, statement.onlyIfExists))) return;
+  await conn.query(statement.sql);
+}
 
 /**
  * Applies the migrations this database has not seen, in order. A named lock
@@ -27,13 +56,9 @@ export async function migrate(pool: Pool, migrations: Migration[] = allMigration
       const applied: number[] = [];
       for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
         if (done.has(migration.version)) continue;
-        // DDL commits implicitly in MySQL: a migration cut short is run again from its first
-        // statement, and what that one already added counts as done.
-        for (const statement of migration.statements) {
-          await conn.query(statement).catch((error: unknown) => {
-            if (!ALREADY_THERE.has((error as { errno?: number }).errno ?? 0)) throw error;
-          });
-        }
+        // DDL commits implicitly: a migration cut short is run again from its first statement,
+        // and each statement skips (or is written to repeat) what it already did.
+        for (const statement of migration.statements) await apply(conn, statement);
         await conn.query('INSERT INTO vodkit_migrations (version, name, applied_at) VALUES (?, ?, ?)', [
           migration.version,
           migration.name,

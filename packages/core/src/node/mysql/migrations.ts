@@ -1,12 +1,61 @@
 /**
- * Versioned schema changes, applied in order at start. A version, once released,
- * is never edited: a change to the schema is a new entry at the end.
+ * Versioned schema changes, applied in order at start. A version, once released, is never
+ * edited in what it does: a change to the schema is a new entry at the end.
+ *
+ * Every statement must run on MySQL 8.0+ and MariaDB 10.6+. DDL commits on its own, so a
+ * migration cut short (a crash, a lost connection) is run again from its first statement: each
+ * one must be safe to run twice. MySQL has no IF [NOT] EXISTS on columns, indexes or
+ * constraints (MariaDB has), so those changes are {@link Guarded} statements, which migrate()
+ * skips when the schema already has (or no longer has) what they add (or drop). Plain strings
+ * must be safe to repeat by themselves: `CREATE TABLE IF NOT EXISTS`, `DROP TABLE IF EXISTS`,
+ * an UPDATE that leaves rows it has done alone.
  */
 export interface Migration {
   version: number;
   name: string;
-  statements: string[];
+  statements: Statement[];
 }
+
+export type Statement = string | Guarded;
+
+/** A column or an index of a table of the current database. */
+export type SchemaObject = { table: string; column: string } | { table: string; index: string };
+
+/** A statement that migrate() runs only while the schema is not yet as it leaves it. */
+export interface Guarded {
+  sql: string;
+  /** Skip the statement when this exists: what it adds is there. */
+  unlessExists?: SchemaObject;
+  /** Skip the statement when this does not exist: what it drops is gone. */
+  onlyIfExists?: SchemaObject;
+}
+
+/** `ALTER TABLE table ADD COLUMN column definition`, skipped when the column is there. */
+export const addColumn = (table: string, column: string, definition: string): Guarded => ({
+  sql: `ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`,
+  unlessExists: { table, column },
+});
+
+/** `CREATE [UNIQUE] INDEX index ON table (columns)`, skipped when an index of that name is there. */
+export const createIndex = (table: string, index: string, columns: string, unique = false): Guarded => ({
+  sql: `CREATE ${unique ? 'UNIQUE ' : ''}INDEX ${index} ON ${table} (${columns})`,
+  unlessExists: { table, index },
+});
+
+/** `ALTER TABLE table DROP COLUMN column`, skipped when the column is gone. */
+export const dropColumn = (table: string, column: string): Guarded => ({
+  sql: `ALTER TABLE ${table} DROP COLUMN ${column}`,
+  onlyIfExists: { table, column },
+});
+
+/** `DROP INDEX index ON table`, skipped when the index is gone. */
+export const dropIndex = (table: string, index: string): Guarded => ({
+  sql: `DROP INDEX ${index} ON ${table}`,
+  onlyIfExists: { table, index },
+});
+
+/** The SQL of a statement, guarded or not. */
+export const sqlOf = (statement: Statement) => (typeof statement === 'string' ? statement : statement.sql);
 
 const ids = 'CHAR(36) CHARACTER SET ascii COLLATE ascii_bin NOT NULL';
 
@@ -66,30 +115,28 @@ export const migrations: Migration[] = [
   {
     version: 2,
     name: 'deletion queue: dead rows, claim and lease indexes',
-    // IF NOT EXISTS (MariaDB) keeps each statement safe to re-run: DDL commits on its own,
-    // so a migration interrupted half way is applied again from its first statement.
+    // Released with MariaDB's ADD COLUMN / CREATE INDEX IF NOT EXISTS, which MySQL refuses; the
+    // guards do the same on both, and leave the same schema.
     statements: [
-      'ALTER TABLE video_del_rec ADD COLUMN IF NOT EXISTS dead TINYINT(1) NOT NULL DEFAULT 0',
+      addColumn('video_del_rec', 'dead', 'TINYINT(1) NOT NULL DEFAULT 0'),
       // deletions.claim: WHERE dead = 0 AND next_attempt_at <= ? ORDER BY next_attempt_at, video_id.
-      'CREATE INDEX IF NOT EXISTS ix_video_del_rec_claim ON video_del_rec (dead, next_attempt_at)',
+      createIndex('video_del_rec', 'ix_video_del_rec_claim', 'dead, next_attempt_at'),
       // deletions.release: every lease of one owner.
-      'CREATE INDEX IF NOT EXISTS ix_video_del_rec_owner ON video_del_rec (lease_owner)',
+      createIndex('video_del_rec', 'ix_video_del_rec_owner', 'lease_owner'),
     ],
   },
   {
     version: 3,
     name: 'case-insensitive user names, session sweeps, rate limits',
-    // Portable to MySQL 8 and MariaDB (no IF NOT EXISTS on columns and indexes): migrate()
-    // treats "already there" errors as done, so a migration cut short is safe to run again.
     statements: [
-      `ALTER TABLE users ADD COLUMN user_name_key VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NULL`,
+      addColumn('users', 'user_name_key', 'VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NULL'),
       // Names that already differ only in case keep working; one of each group holds the key,
-      // and no new look-alike can be registered.
+      // and no new look-alike can be registered. Run again, it finds every keeper done.
       `UPDATE users u JOIN (SELECT MIN(id) AS id FROM users GROUP BY LOWER(user_name)) keeper ON keeper.id = u.id
        SET u.user_name_key = LOWER(u.user_name) WHERE u.user_name_key IS NULL`,
-      'CREATE UNIQUE INDEX uq_users_user_name_key ON users (user_name_key)',
+      createIndex('users', 'uq_users_user_name_key', 'user_name_key', true),
       // sessions.sweep: every expired session, of every user.
-      'CREATE INDEX ix_sessions_expiry ON sessions (expires_at)',
+      createIndex('sessions', 'ix_sessions_expiry', 'expires_at'),
       `CREATE TABLE IF NOT EXISTS rate_limits (
         bucket VARCHAR(200) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,
         window_start DATETIME(3) NOT NULL,

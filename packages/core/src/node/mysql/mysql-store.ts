@@ -7,6 +7,7 @@ import { createDatabase } from './database.js';
 import { mysqlDeletions } from './deletions.js';
 import { migrate } from './migrate.js';
 
+/** Options of `mysqlStore`. */
 export interface MysqlStoreOptions {
   /** `mysql://user:pass@host:port/db` */
   url: string;
@@ -41,7 +42,7 @@ export async function mysqlStore(options: MysqlStoreOptions): Promise<Store> {
 }
 
 /** The store over a pool whose schema is migrated (`migrate`). */
-export function createMysqlStore(pool: Pool, options: { timeoutMs?: number } = {}): Store {
+function createMysqlStore(pool: Pool, options: { timeoutMs?: number } = {}): Store {
   const db = createDatabase(pool, options.timeoutMs ?? defaults.databaseTimeoutMs);
   let closing: Promise<void> | undefined;
   return {

@@ -1,6 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { StoreKind } from '../../../test/support/stores.js';
-import type { Store, UserRecord, VideoRecord } from '../src/store/types.js';
+import { describe, expect, it } from 'vitest';
+import type { Store, UserRecord, VideoRecord } from '../store/types.js';
 import {
   at,
   expectedOrder,
@@ -13,6 +12,7 @@ import {
   readAllPages,
   T0,
 } from './fixtures.js';
+import { freshStoreEachTest, type StoreSuiteTarget } from './target.js';
 
 const HOUR = 3_600_000;
 
@@ -25,18 +25,13 @@ const UNICODE_SAMPLES = [
 ];
 
 /**
- * The contract every Store adapter keeps. Each test gets a new, empty store of
- * the given kind, so the tests do not depend on each other's rows.
+ * The reads and writes every Store adapter keeps. Each test gets a new, empty store from
+ * `target.open()`, so the tests do not depend on each other's rows.
  */
-export function storeSuite(kind: StoreKind): void {
+export function storeReadsAndWrites(target: StoreSuiteTarget): void {
   let store: Store;
-  let cleanup: () => Promise<void>;
-
-  beforeEach(async () => {
-    ({ store, cleanup } = await kind.open());
-  });
-  afterEach(async () => {
-    await cleanup();
+  freshStoreEachTest(target, (opened) => {
+    store = opened;
   });
 
   /** A stored user with one session valid for a day after T0. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type ErrorCode, errorCodes } from '../errors/codes.js';
+import { type ErrorCode, errorCodes } from './error-codes.js';
 
 /**
  * Lone UTF-16 surrogates survive JSON.parse but cannot be stored as UTF-8, so a

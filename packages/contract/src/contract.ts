@@ -14,9 +14,3 @@ export const contract = c.router({
 });
 
 export type Contract = typeof contract;
-
-export { type ErrorBodyOf, type ErrorCodeOf, errorBody } from './responses.js';
-export { DeletionQueued } from './scheduler.js';
-export * from './schemas.js';
-export { RangeHeaders } from './stream.js';
-export { apiContract, healthContract, schedulerContract, streamContract };

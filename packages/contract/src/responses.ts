@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type ErrorCode, errorCodes } from '../errors/codes.js';
+import { type ErrorCode, errorCodes } from './error-codes.js';
 
 type ErrorStatus = 400 | 401 | 403 | 404 | 408 | 409 | 413 | 415 | 416 | 429 | 500 | 503 | 507;
 

@@ -1,7 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { StoreKind } from '../../../test/support/stores.js';
-import type { Store } from '../src/store/types.js';
+import { describe, expect, it } from 'vitest';
+import type { Store } from '../store/types.js';
 import { at, newComment, newSession, newUser, newVideo } from './fixtures.js';
+import { freshStoreEachTest, type StoreSuiteTarget } from './target.js';
 
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
@@ -10,15 +10,10 @@ const MINUTE = 60_000;
  * What every Store adapter keeps beyond reads and writes: writes that need a user or a video
  * that was deleted meanwhile, the cap on live sessions, sweeps and the shared rate counters.
  */
-export function storeGuardSuite(kind: StoreKind): void {
+export function storeGuards(target: StoreSuiteTarget): void {
   let store: Store;
-  let cleanup: () => Promise<void>;
-
-  beforeEach(async () => {
-    ({ store, cleanup } = await kind.open());
-  });
-  afterEach(async () => {
-    await cleanup();
+  freshStoreEachTest(target, (opened) => {
+    store = opened;
   });
 
   const addUser = async (userName: string) => {

@@ -1,0 +1,35 @@
+// @vodkit/core/testing: the store suite, for every Store adapter — the two of vodkit and yours.
+// It registers vitest tests: vitest is an optional peer dependency, needed only here.
+import { describe } from 'vitest';
+import { storeGuards } from './store-guards.js';
+import { storeReadsAndWrites } from './store-suite.js';
+import type { StoreSuiteTarget } from './target.js';
+
+export type { OpenedStore, StoreSuiteTarget } from './target.js';
+
+/**
+ * Registers the tests every `Store` adapter must pass, under `describe(name)`: users, sessions,
+ * videos, comments, the deletion queue and rate counters, paging, Dates to the millisecond in UTC,
+ * Unicode at full length, and the guards (writes racing a deletion, the session cap, sweeps).
+ * Call it at the top level of a vitest test file; `target.open()` gives each test a new, empty store.
+ *
+ * @example
+ * ```ts
+ * // test/store.test.ts of your adapter
+ * import { storeSuite } from '@vodkit/core/testing';
+ * import { sqliteStore } from '../src/index.js';
+ *
+ * storeSuite('sqlite store', {
+ *   async open() {
+ *     const store = await sqliteStore({ path: ':memory:' });
+ *     return { store }; // cleanup defaults to store.close()
+ *   },
+ * });
+ * ```
+ */
+export function storeSuite(name: string, target: StoreSuiteTarget): void {
+  describe(name, () => {
+    storeReadsAndWrites(target);
+    storeGuards(target);
+  });
+}

@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+// A file that exists before the build, so installing links the command without a warning.
+import '../dist/cli.js';
