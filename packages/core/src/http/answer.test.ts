@@ -1,8 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { type BytesAnswer, type FileAnswer, jsonAnswer, toResponse, utf8Length, withoutBody } from './answer.js';
 
-const decoder = new TextDecoder();
-
 /** 0, 1, 2, … 255, 0, 1, … : every byte tells where it was. */
 const CONTENT = Uint8Array.from({ length: 1000 }, (_, i) => i % 256);
 
