@@ -6,6 +6,8 @@
 //   - vodkit on the Node host, memory store        vs  bare node:http answering the same bytes
 //   - vodkit on the Node host, MariaDB             vs  bare node:http + mysql2 running the same SQL
 //   - vodkit on the Bun host, memory store         vs  bare Bun.serve answering the same bytes
+//   - vodkit on the Node host, SQLite (a file in the work dir, the default store), measured in the
+//     same rounds and compared with the memory store (get, list) and with MariaDB (comment)
 // (baselines in bench/baselines/). The MariaDB pair shares a fresh database made on
 // VODKIT_BENCH_MYSQL_URL (default mysql://root@127.0.0.1:3306/test) and dropped at the end; "skip"
 // leaves that pair out.
@@ -145,6 +147,55 @@ async function compareAnswers(pair) {
   return problems;
 }
 
+/**
+ * SQLite against the stores measured in the same rounds: reads against the memory store (the
+ * file adds a query per request), the comment (session check and insert, a commit each) against
+ * MariaDB.
+ */
+function printSqlite(results, sqlite, pairs) {
+  const vodkitOf = (label) => pairs.find((pair) => pair.vodkit.label === label)?.vodkit;
+  const comparisons = [
+    { key: 'get', other: vodkitOf('vodkit Node, memory'), goal: ['>=', 0.8] },
+    { key: 'list', other: vodkitOf('vodkit Node, memory') },
+    { key: 'comment', other: vodkitOf('vodkit Node, MariaDB'), goal: ['>=', 1] },
+  ].filter((row) => row.other);
+  console.log('\n### SQLite (Node host) against the other stores, same rounds\n');
+  const rows = comparisons.map(({ key, other, goal }) => {
+    const mine = results.get(sqlite)[key];
+    const theirs = results.get(other)[key];
+    const ratios = lib.perRound(
+      mine.map((r) => r.rps),
+      theirs.map((r) => r.rps),
+    );
+    const [ratio, spread, target, verdict] = lib.ratioCells(ratios, goal ?? ['>=', 0]);
+    return [
+      key,
+      ...lib.roundCells(mine, 'rps'),
+      other.label,
+      ratio,
+      spread,
+      goal ? target : 'reported',
+      goal ? verdict : '',
+    ];
+  });
+  lib.printTable(
+    [
+      'workload',
+      'req/s',
+      'min–max',
+      'p50',
+      'p99',
+      'errors / non-2xx',
+      'against',
+      'ratio',
+      'min–max',
+      'target',
+      'verdict',
+    ],
+    rows,
+  );
+}
+
 async function main() {
   lib.requireBuilt(lib.nodeCli, lib.bunCli);
   const client = lib.loadClient();
@@ -173,11 +224,19 @@ async function main() {
     pairs.push({ vodkit, baseline, goal: ['>=', spec.goal] });
   }
 
+  // SQLite has no bare baseline of its own: it is held to the other stores measured beside it.
+  const sqlite = await vodkitTarget(
+    'vodkit Node, SQLite',
+    'node',
+    `sqlite:${join(dir, 'sqlite', 'vodkit.db')}`,
+    join(dir, 'sqlite'),
+  );
+
   const mismatches = (await Promise.all(pairs.map(compareAnswers))).flat();
   for (const line of mismatches) lib.log(`WARNING: a baseline answers differently: ${line}`);
 
   // Each pair side by side, so that a vodkit and its baseline are measured one right after the other.
-  const targets = pairs.flatMap((pair) => [pair.vodkit, pair.baseline]);
+  const targets = [...pairs.flatMap((pair) => [pair.vodkit, pair.baseline]), sqlite];
   const { results, loadAverages } = await lib.interleaved({
     targets,
     loads: workloads,
@@ -230,6 +289,7 @@ async function main() {
       rows,
     );
   }
+  printSqlite(results, sqlite, pairs);
   lib.printFailures(
     targets.flatMap((t) =>
       workloads.flatMap((w) =>

@@ -1,16 +1,16 @@
 // One scheduler process of bench/scheduler.mjs: vodkit with the scheduler service alone (its
-// deletion runner) on MySQL and the local disk, through the public API, driven over IPC by the
-// benchmark. Not meant to be run by hand.
+// deletion runner) on SQLite or MySQL and the local disk, through the public API, driven over IPC
+// by the benchmark. Not meant to be run by hand.
 //
-//   argv: <database url> <data dir> <batchSize|default> <concurrency|default>
+//   argv: <sqlite:path | mysql://… url> <data dir> <batchSize|default> <concurrency|default>
 //
 // It opens the store, answers `ready`, starts vodkit (and so the runner) on `go`, and on `stop`
 // closes it gracefully (the runner finishes what it holds, then the store closes) and answers
 // `stopped` with what it measured: how many deletions it made and failed, and the time spent in
 // each step (claim, file delete, complete, fail), summed over calls — with several executors the
 // sums overlap and exceed the wall time.
-import { createVodkit } from '../packages/core/dist/index.js';
-import { fsStorage, mysqlStore, scryptPasswords } from '../packages/core/dist/node.js';
+import { createVodkit, sqliteStore } from '../packages/core/dist/index.js';
+import { fsStorage, mysqlStore, openBetterSqlite3, scryptPasswords } from '../packages/core/dist/node.js';
 
 const [url, dataDir, batchArg, concurrencyArg] = process.argv.slice(2);
 const setting = (value) => (value === 'default' ? undefined : Number(value));
@@ -36,8 +36,11 @@ function timed(name, fn) {
   };
 }
 
-// A pool big enough for every executor plus the dispatcher (the store's default is 10).
-const store = await mysqlStore({ url, connectionLimit: Math.max(10, (concurrency ?? 4) + 2) });
+// SQLite: one connection of this process to the file the other workers share (its default busy
+// timeout, 5 s). MySQL: a pool big enough for every executor plus the dispatcher (its default is 10).
+const store = url.startsWith('sqlite:')
+  ? sqliteStore(openBetterSqlite3(url.slice('sqlite:'.length)))
+  : await mysqlStore({ url, connectionLimit: Math.max(10, (concurrency ?? 4) + 2) });
 const disk = await fsStorage(dataDir);
 const { deletions } = store;
 // The runner reaches the queue and the files through the store and the storage vodkit is given.

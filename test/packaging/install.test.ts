@@ -311,7 +311,12 @@ describe('packaging: the packed packages installed with npm outside the workspac
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as { message: string; store?: string })
       .find((line) => line.message.startsWith('vodkit listening on '));
-    expect(listening).toMatchObject({ message: `vodkit listening on ${url}`, store: 'memory' });
+    // The default store, on the better-sqlite3 that npm installed (and built) for the tarball.
+    expect(listening).toMatchObject({
+      message: `vodkit listening on ${url}`,
+      store: 'sqlite',
+      database: join(dataDir, 'vodkit.db'),
+    });
 
     // The example imports '@vodkit/client' as written. It runs in the client-only project: the
     // installed tarball, with nothing but its own dependencies beside it.

@@ -64,8 +64,9 @@ async function startNode(options: HostOptions) {
 }
 
 /**
- * One server of the host for the test file, every service on the embedded store: the Node
- * host in process, or the Bun host as its built CLI (`vodkit-bun`), with the same settings.
+ * One server of the host for the test file, every service: the Node host in process on a memory
+ * store, or the Bun host as its built CLI (`vodkit-bun`, on SQLite in its data dir), with the same
+ * settings.
  * Call at the top of a file or describe block.
  */
 export function useHost(name: HostName, options: HostOptions = {}): Host {

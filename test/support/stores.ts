@@ -1,5 +1,8 @@
-import { memoryStore, type Store } from '@vodkit/core';
-import { mysqlStore, scryptPasswords } from '@vodkit/core/node';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { memoryStore, type Store, sqliteStore } from '@vodkit/core';
+import { mysqlStore, openBetterSqlite3, scryptPasswords } from '@vodkit/core/node';
 import { freshDatabase, type TestDatabase } from './mysql.js';
 
 /** Cheap scrypt parameters: the tests exercise the hashing, not its cost. */
@@ -7,7 +10,7 @@ export const testPasswords = () => scryptPasswords({ N: 1024 });
 
 /** How to open a store for one backend; every backend runs the same suites. */
 export interface StoreKind {
-  name: 'memory' | 'mysql';
+  name: 'memory' | 'sqlite' | 'mysql';
   /** A new, empty store; `cleanup` removes whatever it left behind. */
   open(): Promise<{ store: Store; cleanup(): Promise<void>; url?: string }>;
 }
@@ -17,6 +20,24 @@ export const memoryKind: StoreKind = {
   async open() {
     const store = memoryStore();
     return { store, cleanup: () => store.close() };
+  },
+};
+
+/** A SQLite store on a new file (WAL) in a temporary directory of its own, removed by cleanup. */
+export const sqliteKind: StoreKind = {
+  name: 'sqlite',
+  async open() {
+    const dir = await mkdtemp(join(tmpdir(), 'vodkit-sqlite-'));
+    const path = join(dir, 'vodkit.db');
+    const store = sqliteStore(openBetterSqlite3(path));
+    return {
+      store,
+      url: `sqlite:${path}`,
+      async cleanup() {
+        await store.close().catch(() => {});
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
   },
 };
 

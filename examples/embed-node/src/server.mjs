@@ -46,7 +46,7 @@ const send = (res, status, type, body) => {
 
 /**
  * @typedef {object} EmbedOptions
- * @property {string | undefined} [databaseUrl] `mysql://…`, or undefined for the embedded store; default VODKIT_DATABASE_URL
+ * @property {string | undefined} [databaseUrl] `sqlite:<path>`, `memory:` or `mysql://…`; undefined: SQLite at `<dataDir>/vodkit.db`; default VODKIT_DATABASE_URL
  * @property {import('@vodkit/core').PasswordHasher} [passwords] default scrypt
  * @property {string} [dataDir] where video files go; default VODKIT_DATA_DIR or ./data
  */

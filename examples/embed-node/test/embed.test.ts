@@ -9,7 +9,7 @@ import { createEmbedServer } from '../src/server.mjs';
 
 type App = Awaited<ReturnType<typeof createEmbedServer>>;
 
-/** The example app on a free port, over the embedded store or a fresh MySQL database. */
+/** The example app on a free port, over the default store (SQLite in its data dir) or a fresh MySQL database. */
 function embedSuite(open: () => Promise<{ databaseUrl: string | undefined; drop(): Promise<void> }>) {
   let app: App;
   let base: string;
@@ -86,7 +86,7 @@ function embedSuite(open: () => Promise<{ databaseUrl: string | undefined; drop(
   });
 }
 
-describe('examples/embed-node on the embedded store', () => {
+describe('examples/embed-node on the default store (SQLite)', () => {
   embedSuite(async () => ({ databaseUrl: undefined, drop: async () => {} }));
 });
 

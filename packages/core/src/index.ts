@@ -22,6 +22,14 @@ export type { SchedulerOptions } from './scheduler/runner.js';
 export { isServiceName, type ServiceName, serviceNames } from './services.js';
 export type { FileSource, PutResult, StoredFile, VideoStorage } from './storage/types.js';
 export { memoryStore } from './store/memory-store.js';
+export type {
+  OpenSqlite,
+  SqliteDriver,
+  SqliteRow,
+  SqliteStatement,
+  SqliteValue,
+} from './store/sqlite/driver.js';
+export { type SqliteStoreOptions, sqliteStore } from './store/sqlite/sqlite-store.js';
 export type * from './store/types.js';
 export type { FileBody } from './stream/file-body.js';
 export type { MultipartFileReader } from './upload/multipart.js';

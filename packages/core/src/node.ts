@@ -19,3 +19,4 @@ export {
 export { type MysqlStoreOptions, mysqlStore } from './node/mysql/mysql-store.js';
 export { type OpenVodkitOptions, openVodkit } from './node/open-vodkit.js';
 export { type ScryptParameters, scryptPasswords } from './node/scrypt-passwords.js';
+export { openBetterSqlite3 } from './node/sqlite/better-sqlite3.js';

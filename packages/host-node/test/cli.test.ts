@@ -32,9 +32,10 @@ describe('vodkit CLI configuration', () => {
     expect(started.stderr).not.toContain('s3cret');
   });
 
-  it('serves the API on the embedded store and stops on SIGTERM', async () => {
+  it('serves on SQLite in the data directory by default and stops on SIGTERM', async () => {
     const started = run(['--port', '0']);
     const url = await listening(started);
+    expect(started.stdout).toContain('"store":"sqlite"');
     const health = await fetch(`${url}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ status: 'ok', services: ['api', 'stream', 'scheduler'] });

@@ -9,14 +9,24 @@ import { eventually } from './support/stream.js';
 const { run, listening, dataDir } = useCli();
 
 describe('vodkit --services scheduler', () => {
-  it('without --database-url exits 2 with one line naming --services', async () => {
-    const started = run(['--port', '0', '--services', 'scheduler']);
+  it('on memory: exits 2 with one line naming --services: nothing else could reach its queue', async () => {
+    const started = run(['--port', '0', '--services', 'scheduler', '--database-url', 'memory:']);
     expect(await started.exit).toBe(2);
     const lines = started.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^vodkit: /);
     expect(lines[0]).toContain('--services');
     expect(started.stdout).toBe('');
+  });
+
+  it('without --database-url runs on the SQLite file of the data directory', async () => {
+    const started = run(['--port', '0', '--services', 'scheduler']);
+    const url = await listening(started);
+    expect(started.stdout).toContain('"store":"sqlite"');
+    expect(started.stdout).toContain(`"database":"${join(dataDir, 'vodkit.db')}"`);
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    started.child.kill('SIGTERM');
+    expect(await started.exit).toBe(0);
   });
 });
 

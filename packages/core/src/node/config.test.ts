@@ -1,7 +1,9 @@
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaults } from '../defaults.js';
 import { serviceNames } from '../services.js';
 import { ConfigError, helpText, parseConfig } from './config.js';
+import { databaseTarget } from './database-url.js';
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
@@ -226,6 +228,43 @@ describe('parseConfig', () => {
     expect(parseConfig(['--database-url', url], {}).databaseUrl).toBe(url);
   });
 
+  it.each([
+    ['sqlite:vodkit.db'],
+    ['sqlite:./data/other.db'],
+    ['sqlite:/var/lib/vodkit/vodkit.db'],
+    ['sqlite:///var/lib/vodkit/vodkit.db'],
+    ['SQLite:data/x.db'],
+    ['memory:'],
+  ])('accepts --database-url %j as given', (url) => {
+    expect(parseConfig(['--database-url', url], {}).databaseUrl).toBe(url);
+    expect(parseConfig([], { VODKIT_DATABASE_URL: url }).databaseUrl).toBe(url);
+  });
+
+  it.each([
+    ['sqlite:'],
+    ['sqlite://host/vodkit.db'],
+    ['memory:here'],
+    ['memory'],
+    ['file:vodkit.db'],
+    ['mysql:vodkit'],
+  ])('rejects --database-url %j in one line', (value) => {
+    expectRejected('--database-url', ['--database-url', value]);
+  });
+
+  it('runs services without api on a shared store only: SQLite (the default) or MySQL, not memory:', () => {
+    expect(parseConfig(['--services', 'scheduler'], {}).databaseUrl).toBeUndefined();
+    expect(parseConfig(['--services', 'stream', '--database-url', 'sqlite:shared.db'], {}).services).toEqual([
+      'stream',
+    ]);
+    expect(parseConfig(['--services', 'stream,scheduler', '--database-url', 'mysql://h/db'], {}).services).toEqual([
+      'stream',
+      'scheduler',
+    ]);
+    expectRejected('--services', ['--services', 'scheduler', '--database-url', 'memory:']);
+    expect(configError(['--services', 'stream'], { VODKIT_DATABASE_URL: 'memory:' }).message).toContain('memory:');
+    expect(parseConfig(['--services', 'api', '--database-url', 'memory:'], {}).services).toEqual(['api']);
+  });
+
   it('checks the number of stream tokens', () => {
     expect(parseConfig(['--stream-tokens', '1'], {}).streamTokens).toBe(1);
     for (const value of ['0', '-3', 'many', '2.5', '1000001']) {
@@ -339,5 +378,24 @@ describe('helpText', () => {
     expect(help).toMatch(/--stream-idle-timeout <duration> +VODKIT_STREAM_IDLE_TIMEOUT +default 60s/);
     expect(help).toMatch(/--cors-origins <origins> +VODKIT_CORS_ORIGINS +default: none \(CORS off\)/);
     expect(help.startsWith('Usage: vodkit [options]')).toBe(true);
+  });
+});
+
+describe('databaseTarget', () => {
+  it('is SQLite at <data-dir>/vodkit.db without a URL, made absolute against the working directory', () => {
+    expect(databaseTarget(undefined, './data')).toEqual({ kind: 'sqlite', path: resolve('data', 'vodkit.db') });
+    expect(databaseTarget('', '/srv/vodkit')).toEqual({ kind: 'sqlite', path: '/srv/vodkit/vodkit.db' });
+  });
+
+  it('reads a SQLite path relative to the working directory, or absolute in either form', () => {
+    expect(databaseTarget('sqlite:other.db', './data')).toEqual({ kind: 'sqlite', path: resolve('other.db') });
+    expect(databaseTarget('sqlite:/var/lib/v.db', './data')).toEqual({ kind: 'sqlite', path: '/var/lib/v.db' });
+    expect(databaseTarget('sqlite:///var/lib/v.db', './data')).toEqual({ kind: 'sqlite', path: '/var/lib/v.db' });
+  });
+
+  it('names memory: and MySQL as they are', () => {
+    expect(databaseTarget('memory:', './data')).toEqual({ kind: 'memory' });
+    const url = 'mysql://u:p@db:3306/vodkit';
+    expect(databaseTarget(url, './data')).toEqual({ kind: 'mysql', url });
   });
 });

@@ -3,12 +3,13 @@ import { parseArgs } from 'node:util';
 import { defaults, type Rate } from '../defaults.js';
 import { parseOrigin } from '../http/cors.js';
 import { isServiceName, type ServiceName, serviceNames } from '../services.js';
+import { parseDatabaseUrl } from './database-url.js';
 
 export interface VodkitConfig {
   port: number;
   host: string;
   services: ServiceName[];
-  /** `mysql://…`, or undefined for the embedded store. */
+  /** `sqlite:<path>`, `memory:` or `mysql://…` as given; undefined: SQLite at `<dataDir>/vodkit.db`. */
   databaseUrl: string | undefined;
   dataDir: string;
   streamTokens: number;
@@ -100,14 +101,15 @@ export const flags = {
   'database-url': {
     env: 'VODKIT_DATABASE_URL',
     value: '<url>',
-    unset: 'the embedded store',
-    description: 'mysql://user:pass@host:3306/db selects MySQL or MariaDB',
+    unset: 'SQLite at <data-dir>/vodkit.db',
+    description:
+      'sqlite:<path> (another SQLite file), memory: (this process only, not kept) or mysql://user:pass@host:3306/db',
   },
   'data-dir': {
     env: 'VODKIT_DATA_DIR',
     value: '<path>',
     default: defaults.dataDir,
-    description: 'video files and uploads in progress (stream and scheduler services)',
+    description: 'the default SQLite store (vodkit.db), video files and uploads in progress',
   },
   'stream-tokens': {
     env: 'VODKIT_STREAM_TOKENS',
@@ -149,7 +151,8 @@ export const flags = {
     env: 'VODKIT_DATABASE_TIMEOUT',
     value: '<duration>',
     default: secondsText(defaults.databaseTimeoutMs),
-    description: 'bounds connecting to MySQL, waiting for a connection and each statement; then 503',
+    description:
+      "bounds connecting to MySQL, waiting for a connection and each statement, or a wait for SQLite's lock; then 503",
   },
   'shutdown-timeout': {
     env: 'VODKIT_SHUTDOWN_TIMEOUT',
@@ -313,16 +316,11 @@ const services = (value: string): ServiceName[] => {
 
 const databaseUrl = (value: string | undefined) => {
   if (value === undefined || value === '') return undefined;
-  let url: URL;
   try {
-    url = new URL(value);
-  } catch {
-    throw new ConfigError(`--database-url must be a URL such as mysql://user:pass@host:3306/db (got "${value}")`);
+    parseDatabaseUrl(value);
+  } catch (error) {
+    throw new ConfigError(`--database-url ${(error as Error).message}`);
   }
-  if (url.protocol !== 'mysql:')
-    throw new ConfigError(`--database-url must start with mysql:// (got "${url.protocol}//")`);
-  if (url.pathname.length <= 1)
-    throw new ConfigError('--database-url must name a database, as in mysql://host:3306/vodkit');
   return value;
 };
 
@@ -404,10 +402,10 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
   }
   const chosen = services(text('services') ?? '');
   const database = databaseUrl(text('database-url'));
-  // The embedded store lives in one process: without the API there, nothing can ever reach it.
-  if (!database && !chosen.includes('api')) {
+  // The memory store lives in one process: without the API there, nothing can ever reach it.
+  if (database && parseDatabaseUrl(database).kind === 'memory' && !chosen.includes('api')) {
     throw new ConfigError(
-      '--services without api needs --database-url (the embedded store is not shared between processes)',
+      '--services without api needs a shared store: SQLite (the default, or --database-url sqlite:<path>) or MySQL, not memory:',
     );
   }
   return {

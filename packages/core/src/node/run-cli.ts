@@ -2,8 +2,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeError } from '../errors/vodkit-error.js';
 import { consoleLogger, type Logger } from '../logger.js';
+import type { OpenSqlite } from '../store/sqlite/driver.js';
 import type { Vodkit } from '../vodkit.js';
+import { backupHelp, runBackup } from './backup.js';
 import { ConfigError, helpText, parseConfig, type VodkitConfig } from './config.js';
+import { type DatabaseTarget, databaseTarget } from './database-url.js';
 import { openVodkit } from './open-vodkit.js';
 import { withWebApp } from './web-app.js';
 
@@ -26,15 +29,21 @@ export interface CliHost {
   ): Promise<CliServer>;
   /** The built front end `--web` serves at `/` (examples/web/dist in a checkout). */
   webDir?: string;
+  /** How the host's runtime opens a SQLite file (bun:sqlite on Bun). Default: better-sqlite3, Node's. */
+  openSqlite?: OpenSqlite;
 }
 
+/** Where the store is, for the log and error lines: a SQLite file's path, MySQL's host (never its password). */
+const storeLocation = (target: DatabaseTarget) =>
+  target.kind === 'sqlite' ? target.path : target.kind === 'mysql' ? new URL(target.url).host : 'memory';
+
 /** One line naming the flag behind a failed start; a database password never appears in it. */
-const startFailure = (config: VodkitConfig, error: unknown) => {
-  const message = error instanceof Error ? error.message : String(error);
+const startFailure = (config: VodkitConfig, target: DatabaseTarget, error: unknown) => {
+  // SQLite's messages are one line already ("file is not a database"); a driver's may say more below.
+  const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
   const syscall = (error as NodeJS.ErrnoException).syscall;
   if (syscall && (error as NodeJS.ErrnoException).path) return `--data-dir: cannot use ${config.dataDir}: ${message}`;
-  const where = config.databaseUrl ? new URL(config.databaseUrl).host : 'the embedded store';
-  return `--database-url: cannot open ${where}: ${message}`;
+  return `--database-url: cannot open ${storeLocation(target)}: ${message}`;
 };
 
 /**
@@ -86,8 +95,9 @@ export async function runCli(host: CliHost, argv: string[], env: Record<string, 
     process.stderr.write(`${host.bin}: ${line}\n`);
     process.exit(code);
   };
+  if (argv[0] === 'backup') return runBackup(host, argv.slice(1), env);
   if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(helpText(host.bin));
+    process.stdout.write(`${helpText(host.bin)}\n${backupHelp(host.bin)}`);
     return;
   }
   let config: VodkitConfig;
@@ -104,10 +114,12 @@ export async function runCli(host: CliHost, argv: string[], env: Record<string, 
       2,
     );
   }
+  const store = databaseTarget(config.databaseUrl, config.dataDir);
   let vodkit: Vodkit;
   try {
     vodkit = await openVodkit({
       databaseUrl: config.databaseUrl,
+      ...(host.openSqlite ? { openSqlite: host.openSqlite } : {}),
       services: config.services,
       dataDir: config.dataDir,
       streamTokens: config.streamTokens,
@@ -127,7 +139,7 @@ export async function runCli(host: CliHost, argv: string[], env: Record<string, 
       ...(config.streamBaseUrl ? { streamBaseUrl: config.streamBaseUrl } : {}),
     });
   } catch (error) {
-    return fail(startFailure(config, error), 1);
+    return fail(startFailure(config, store, error), 1);
   }
   let server: CliServer;
   try {
@@ -147,6 +159,7 @@ export async function runCli(host: CliHost, argv: string[], env: Record<string, 
   consoleLogger.info(`${host.bin} listening on ${server.url}`, {
     services: config.services,
     store: vodkit.store.kind,
+    ...(store.kind === 'sqlite' ? { database: store.path } : {}),
     ...(webDir ? { web: webDir } : {}),
     ...(config.corsOrigins ? { corsOrigins: config.corsOrigins } : {}),
     ...(config.streamBaseUrl ? { streamBaseUrl: config.streamBaseUrl } : {}),

@@ -35,7 +35,8 @@ const copy = <T extends object>(row: T): T => {
 };
 
 /**
- * The embedded store: everything in this process's memory, gone when it exits.
+ * The in-process store (`--database-url memory:`): everything in this process's memory, gone
+ * when it exits. For tests and throwaway runs; nothing else can reach it.
  * Each method runs without awaiting in between, so each is atomic as the MySQL
  * store's transactions are.
  */

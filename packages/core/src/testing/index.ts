@@ -1,4 +1,4 @@
-// @vodkit/core/testing: the store suite, for every Store adapter — the two of vodkit and yours.
+// @vodkit/core/testing: the store suite, for every Store adapter — vodkit's three and yours.
 // It registers vitest tests: vitest is an optional peer dependency, needed only here.
 import { describe } from 'vitest';
 import { storeGuards } from './store-guards.js';
@@ -17,11 +17,11 @@ export type { OpenedStore, StoreSuiteTarget } from './target.js';
  * ```ts
  * // test/store.test.ts of your adapter
  * import { storeSuite } from '@vodkit/core/testing';
- * import { sqliteStore } from '../src/index.js';
+ * import { myStore } from '../src/index.js';
  *
- * storeSuite('sqlite store', {
+ * storeSuite('my store', {
  *   async open() {
- *     const store = await sqliteStore({ path: ':memory:' });
+ *     const store = await myStore({ url: 'memory://' });
  *     return { store }; // cleanup defaults to store.close()
  *   },
  * });

@@ -2,7 +2,7 @@ import { contract, type VodkitOptions } from '@vodkit/core';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { describeMysql } from '../../../../test/support/mysql.js';
 import { call, startServer, type TestServer } from '../../../../test/support/server.js';
-import { memoryKind, mysqlKind, type StoreKind } from '../../../../test/support/stores.js';
+import { memoryKind, mysqlKind, type StoreKind, sqliteKind } from '../../../../test/support/stores.js';
 import { expectJson } from './http.js';
 
 /** The running server's fields, set by useServer's beforeAll: read them inside tests and hooks only. */
@@ -26,6 +26,7 @@ export function useServer(kind: StoreKind, options: Partial<VodkitOptions> = {})
 /** Runs one suite once per store adapter: every backend answers the same HTTP. */
 export function eachStore(title: string, suite: (kind: StoreKind) => void) {
   describe(`${title} (memory)`, () => suite(memoryKind));
+  describe(`${title} (sqlite)`, () => suite(sqliteKind));
   describeMysql(`${title} (mysql)`, (url) => suite(mysqlKind(url)));
 }
 

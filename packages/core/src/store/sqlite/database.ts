@@ -1,0 +1,97 @@
+import { VodkitError } from '../../errors/vodkit-error.js';
+import type { SqliteDriver, SqliteRow, SqliteStatement, SqliteValue } from './driver.js';
+
+/**
+ * The driver as the repositories use it: statements prepared once, one transaction at a time,
+ * failures said the way vodkit answers them. Everything is synchronous: a method of the store
+ * runs its statements, and its transaction from BEGIN to COMMIT, without yielding, so nothing
+ * else of this process interleaves with it; other processes wait on SQLite's lock.
+ */
+export interface Database {
+  /** Runs a statement; how many rows it changed. */
+  run(sql: string, ...params: SqliteValue[]): number;
+  get(sql: string, ...params: SqliteValue[]): SqliteRow | undefined;
+  all(sql: string, ...params: SqliteValue[]): SqliteRow[];
+  /** `work` between BEGIN IMMEDIATE and COMMIT (the write lock taken first), rolled back when it throws. */
+  transaction<T>(work: () => T): T;
+  /** One call of the store: refused once closed; SQLite's "busy" and I/O failures become 503. */
+  call<T>(work: () => T): Promise<T>;
+  close(): void;
+}
+
+/** The extended code of a driver's error, `SQLITE_CONSTRAINT_UNIQUE`; '' for anything else. */
+const codeOf = (error: unknown): string => {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : '';
+};
+
+/** A row that breaks a unique index or the primary key: what MySQL calls a duplicate entry. */
+export const isDuplicate = (error: unknown) => /^SQLITE_CONSTRAINT_(UNIQUE|PRIMARYKEY)$/.test(codeOf(error));
+
+/**
+ * SQLite cannot serve now, though it may later: another process held the lock past the busy
+ * timeout (BUSY, LOCKED), or the disk failed or filled (IOERR, FULL), or a file it needs cannot
+ * be opened (CANTOPEN: the WAL or its directory made unwritable under it).
+ */
+const isUnavailable = (error: unknown) => /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|PROTOCOL)/.test(codeOf(error));
+
+/** `work` between BEGIN IMMEDIATE and COMMIT, rolled back when it throws. */
+export function immediate<T>(driver: SqliteDriver, work: () => T): T {
+  driver.exec('BEGIN IMMEDIATE');
+  try {
+    const result = work();
+    driver.exec('COMMIT');
+    return result;
+  } catch (error) {
+    // SQLite may have rolled back already (a full disk, an I/O error): nothing is left to undo then.
+    try {
+      driver.exec('ROLLBACK');
+    } catch {}
+    throw error;
+  }
+}
+
+export function createDatabase(driver: SqliteDriver, timeoutMs: number): Database {
+  const statements = new Map<string, SqliteStatement>();
+  const retryAfter = String(Math.max(1, Math.ceil(timeoutMs / 1000)));
+  let closed = false;
+
+  const prepared = (sql: string) => {
+    let statement = statements.get(sql);
+    if (!statement) {
+      statement = driver.prepare(sql);
+      statements.set(sql, statement);
+    }
+    return statement;
+  };
+
+  const translated = (error: unknown) =>
+    isUnavailable(error)
+      ? new VodkitError('UNAVAILABLE', {
+          message: 'The database is busy or cannot be written right now; retry shortly.',
+          headers: { 'retry-after': retryAfter },
+          cause: error,
+        })
+      : error;
+
+  return {
+    run: (sql, ...params) => prepared(sql).run(...params).changes,
+    get: (sql, ...params) => prepared(sql).get(...params),
+    all: (sql, ...params) => prepared(sql).all(...params),
+    transaction: (work) => immediate(driver, work),
+    async call(work) {
+      if (closed) throw new Error('The SQLite store is closed.');
+      try {
+        return work();
+      } catch (error) {
+        throw translated(error);
+      }
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      statements.clear();
+      driver.close();
+    },
+  };
+}

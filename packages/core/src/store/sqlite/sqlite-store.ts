@@ -1,0 +1,69 @@
+import { defaults } from '../../defaults.js';
+import type { Store } from '../types.js';
+import { sqliteLimits, sqliteSessions, sqliteUsers } from './accounts.js';
+import { sqliteComments, sqliteVideos } from './content.js';
+import { createDatabase } from './database.js';
+import { sqliteDeletions } from './deletions.js';
+import type { SqliteDriver } from './driver.js';
+import { migrateSqlite } from './migrations.js';
+
+/** Options of `sqliteStore`. */
+export interface SqliteStoreOptions {
+  /**
+   * How long a write waits for the lock another process holds (SQLite's busy timeout) before the
+   * call is `503 UNAVAILABLE`. Default 5 s (`defaults.databaseTimeoutMs`).
+   */
+  timeoutMs?: number;
+}
+
+/**
+ * WAL: readers never wait for the writer, nor it for them, and processes on one machine share the
+ * file. synchronous=NORMAL: a commit is written to the WAL before the call returns — in the
+ * operating system's hands, so it survives the process being killed — and the WAL is flushed to
+ * the disk at each checkpoint rather than at each commit; a power loss can take back the last
+ * commits, never corrupt the file (see docs/deployment.md). Foreign keys carry the cascades.
+ */
+function configure(driver: SqliteDriver, timeoutMs: number): void {
+  // First, so that switching to WAL waits for another process that is opening the file too.
+  driver.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(timeoutMs))}`);
+  const mode = String(driver.prepare('PRAGMA journal_mode = WAL').get()?.journal_mode ?? '');
+  // An in-memory database (`:memory:`) has no WAL and needs none: one connection sees it.
+  if (mode !== 'wal' && mode !== 'memory') throw new Error(`cannot switch to WAL mode (journal_mode is ${mode})`);
+  driver.exec('PRAGMA synchronous = NORMAL');
+  driver.exec('PRAGMA foreign_keys = ON');
+}
+
+/**
+ * The SQLite store over an open driver (better-sqlite3 on Node, bun:sqlite on Bun), which it owns
+ * from then on: its pragmas are set and pending migrations applied here, and `close()` closes it
+ * (so does a failure to open). A file that is not a database fails here, with SQLite's message.
+ */
+export function sqliteStore(driver: SqliteDriver, options: SqliteStoreOptions = {}): Store {
+  const timeoutMs = options.timeoutMs ?? defaults.databaseTimeoutMs;
+  try {
+    configure(driver, timeoutMs);
+    migrateSqlite(driver);
+  } catch (error) {
+    try {
+      driver.close();
+    } catch {}
+    throw error;
+  }
+  const db = createDatabase(driver, timeoutMs);
+  return {
+    kind: 'sqlite',
+    users: sqliteUsers(db),
+    sessions: sqliteSessions(db),
+    videos: sqliteVideos(db),
+    comments: sqliteComments(db),
+    deletions: sqliteDeletions(db),
+    limits: sqliteLimits(db),
+    ping: () =>
+      db.call(() => {
+        db.get('SELECT version FROM vodkit_migrations LIMIT 1');
+      }),
+    async close() {
+      db.close();
+    },
+  };
+}
