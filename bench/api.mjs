@@ -27,7 +27,7 @@
 //
 // Settings: BENCH_DURATION (seconds per measurement, 10), BENCH_RUNS (3), BENCH_CONNECTIONS (50),
 // BENCH_WARMUP (seconds, 2), VODKIT_BENCH_MYSQL_URL.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import * as lib from './lib.mjs';
@@ -225,6 +225,7 @@ async function main() {
   }
 
   // SQLite has no bare baseline of its own: it is held to the other stores measured beside it.
+  mkdirSync(join(dir, 'sqlite'), { recursive: true });
   const sqlite = await vodkitTarget(
     'vodkit Node, SQLite',
     'node',

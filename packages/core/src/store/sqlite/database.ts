@@ -51,6 +51,10 @@ export function immediate<T>(driver: SqliteDriver, work: () => T): T {
   }
 }
 
+/** Runs `task` once the current turn of the event loop is over: after its I/O callbacks, on Node and Bun. */
+const afterThisTurn: (task: () => void) => void =
+  (globalThis as { setImmediate?: (task: () => void) => unknown }).setImmediate ?? ((task) => setTimeout(task, 0));
+
 export function createDatabase(driver: SqliteDriver, timeoutMs: number): Database {
   const statements = new Map<string, SqliteStatement>();
   const retryAfter = String(Math.max(1, Math.ceil(timeoutMs / 1000)));
@@ -74,11 +78,53 @@ export function createDatabase(driver: SqliteDriver, timeoutMs: number): Databas
         })
       : error;
 
+  // Each statement outside a transaction is a transaction of its own, and in WAL mode beginning
+  // and ending one costs two file-lock system calls: more than the lookup it wraps (2.3 of 4 µs
+  // for a video by id). So the reads of one turn of the event loop share one read transaction,
+  // ended when the turn is over; a write ends it first, so this process always reads its own
+  // writes, and other processes' writes are seen from the next turn on.
+  let reading = false;
+  let writing = false;
+  const endRead = () => {
+    if (!reading) return;
+    reading = false;
+    prepared('COMMIT').run();
+  };
+  const read = <T>(work: () => T): T => {
+    if (!reading && !writing) {
+      prepared('BEGIN').run();
+      reading = true;
+      afterThisTurn(endRead);
+    }
+    try {
+      return work();
+    } catch (error) {
+      if (reading) {
+        reading = false;
+        try {
+          driver.exec('ROLLBACK');
+        } catch {}
+      }
+      throw error;
+    }
+  };
+
   return {
-    run: (sql, ...params) => prepared(sql).run(...params).changes,
-    get: (sql, ...params) => prepared(sql).get(...params),
-    all: (sql, ...params) => prepared(sql).all(...params),
-    transaction: (work) => immediate(driver, work),
+    run: (sql, ...params) => {
+      endRead();
+      return prepared(sql).run(...params).changes;
+    },
+    get: (sql, ...params) => read(() => prepared(sql).get(...params)),
+    all: (sql, ...params) => read(() => prepared(sql).all(...params)),
+    transaction: (work) => {
+      endRead();
+      writing = true;
+      try {
+        return immediate(driver, work);
+      } finally {
+        writing = false;
+      }
+    },
     async call(work) {
       if (closed) throw new Error('The SQLite store is closed.');
       try {
@@ -90,6 +136,7 @@ export function createDatabase(driver: SqliteDriver, timeoutMs: number): Databas
     close() {
       if (closed) return;
       closed = true;
+      endRead();
       statements.clear();
       driver.close();
     },
