@@ -173,6 +173,18 @@ describe('sqlite store: processes on one file (built package)', () => {
     return { child, exit, output: () => stdout, errors: () => stderr };
   };
 
+  it('opens one new file from six processes started at once, every time', async () => {
+    // As the services apart start: processes racing to create the file, switch it to WAL and
+    // migrate it. A BUSY that SQLite answers at once rather than after its busy timeout is tried
+    // again (seen once in CI; not reproduced on demand here, so this guards the race as a whole).
+    for (let round = 0; round < 4; round += 1) {
+      const file = join(dir, `race-${round}.db`);
+      const workers = Array.from({ length: 6 }, (_, n) => run(['claim', file, `p${n}`, '0']));
+      const codes = await Promise.all(workers.map((w) => w.exit));
+      expect(codes, workers.map((w) => w.errors()).join('\n')).toEqual([0, 0, 0, 0, 0, 0]);
+    }
+  }, 60_000);
+
   it('hands each due deletion to exactly one of four processes claiming at once', async () => {
     const seed = open();
     const ids = Array.from({ length: 1500 }, (_, n) => orderedId(n));

@@ -33,6 +33,29 @@ function configure(driver: SqliteDriver, timeoutMs: number): void {
   driver.exec('PRAGMA foreign_keys = ON');
 }
 
+const isBusy = (error: unknown) => /^SQLITE_BUSY/.test(String((error as { code?: unknown } | null)?.code ?? ''));
+
+/**
+ * Runs `work` again while SQLite says the file is busy, for up to `timeoutMs`. Where SQLite could
+ * deadlock it answers SQLITE_BUSY at once rather than waiting out the busy timeout, and once (in
+ * CI, an api and a stream process opening one new file together) a start failed with "database is
+ * locked" that way; opening is the only place a lock is taken outside a transaction that began
+ * with BEGIN IMMEDIATE. It happens at start only, so the wait between tries blocks.
+ */
+function whileBusy(timeoutMs: number, work: () => void): void {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      work();
+      return;
+    } catch (error) {
+      if (!isBusy(error) || Date.now() >= deadline) throw error;
+      Atomics.wait(pause, 0, 0, 10 + Math.random() * 40);
+    }
+  }
+}
+
 /**
  * The SQLite store over an open driver (better-sqlite3 on Node, bun:sqlite on Bun), which it owns
  * from then on: its pragmas are set and pending migrations applied here, and `close()` closes it
@@ -41,8 +64,10 @@ function configure(driver: SqliteDriver, timeoutMs: number): void {
 export function sqliteStore(driver: SqliteDriver, options: SqliteStoreOptions = {}): Store {
   const timeoutMs = options.timeoutMs ?? defaults.databaseTimeoutMs;
   try {
-    configure(driver, timeoutMs);
-    migrateSqlite(driver);
+    whileBusy(timeoutMs, () => {
+      configure(driver, timeoutMs);
+      migrateSqlite(driver);
+    });
   } catch (error) {
     try {
       driver.close();
