@@ -39,8 +39,8 @@ const isBusy = (error: unknown) => /^SQLITE_BUSY/.test(String((error as { code?:
  * Runs `work` again while SQLite says the file is busy, for up to `timeoutMs`. Where SQLite could
  * deadlock it answers SQLITE_BUSY at once rather than waiting out the busy timeout, and once (in
  * CI, an api and a stream process opening one new file together) a start failed with "database is
- * locked" that way; opening is the only place a lock is taken outside a transaction that began
- * with BEGIN IMMEDIATE. It happens at start only, so the wait between tries blocks.
+ * locked" that way. Later calls meet such a BUSY as 503 with Retry-After; at start there is no
+ * one to retry, so the store does, and the wait between tries blocks.
  */
 function whileBusy(timeoutMs: number, work: () => void): void {
   const pause = new Int32Array(new SharedArrayBuffer(4));
