@@ -137,6 +137,20 @@ describe('sqlite store: several connections on one file', () => {
     expect(await b.deletions.claim('owner-1', at(2), LEASE, 100)).toEqual([]);
   });
 
+  it('commits a write when its call returns, in a turn that also read (reads share one transaction per turn)', async () => {
+    const store = open();
+    const other = inspect();
+    const hits = () => other.prepare('SELECT hits FROM rate_limits WHERE bucket = ?').get('key')?.hits;
+    // All in one turn of the event loop: the read opens the turn's read transaction, and the
+    // upsert (INSERT … RETURNING, read back with `get`) must not run inside it.
+    expect(await store.limits.count('key', at(0), 60_000)).toBe(0);
+    expect(await store.limits.hit('key', at(0), 60_000)).toBe(1);
+    expect(hits()).toBe(1);
+    await store.users.findByName('nobody');
+    expect(await store.limits.hit('key', at(0), 60_000)).toBe(2);
+    expect(hits()).toBe(2);
+  });
+
   it('answers 503 UNAVAILABLE with Retry-After when another connection holds the write lock past the timeout', async () => {
     const store = open(200);
     const holder = inspect();

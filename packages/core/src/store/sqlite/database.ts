@@ -55,18 +55,24 @@ export function immediate<T>(driver: SqliteDriver, work: () => T): T {
 const afterThisTurn: (task: () => void) => void =
   (globalThis as { setImmediate?: (task: () => void) => unknown }).setImmediate ?? ((task) => setTimeout(task, 0));
 
+/** A prepared statement, and whether it only reads (a SELECT). */
+interface Prepared {
+  statement: SqliteStatement;
+  reads: boolean;
+}
+
 export function createDatabase(driver: SqliteDriver, timeoutMs: number): Database {
-  const statements = new Map<string, SqliteStatement>();
+  const statements = new Map<string, Prepared>();
   const retryAfter = String(Math.max(1, Math.ceil(timeoutMs / 1000)));
   let closed = false;
 
-  const prepared = (sql: string) => {
-    let statement = statements.get(sql);
-    if (!statement) {
-      statement = driver.prepare(sql);
-      statements.set(sql, statement);
+  const prepared = (sql: string): Prepared => {
+    let entry = statements.get(sql);
+    if (!entry) {
+      entry = { statement: driver.prepare(sql), reads: /^\s*SELECT\b/i.test(sql) };
+      statements.set(sql, entry);
     }
-    return statement;
+    return entry;
   };
 
   const translated = (error: unknown) =>
@@ -88,16 +94,23 @@ export function createDatabase(driver: SqliteDriver, timeoutMs: number): Databas
   const endRead = () => {
     if (!reading) return;
     reading = false;
-    prepared('COMMIT').run();
+    prepared('COMMIT').statement.run();
   };
-  const read = <T>(work: () => T): T => {
-    if (!reading && !writing) {
-      prepared('BEGIN').run();
+  /**
+   * `use` of the statement for `sql`: a SELECT inside the turn's read transaction (begun if need
+   * be), anything else, `INSERT … RETURNING` included, after it, so that a write commits when
+   * its call returns rather than when the turn ends.
+   */
+  const query = <T>(sql: string, use: (statement: SqliteStatement) => T): T => {
+    const { statement, reads } = prepared(sql);
+    if (!reads) endRead();
+    else if (!reading && !writing) {
+      prepared('BEGIN').statement.run();
       reading = true;
       afterThisTurn(endRead);
     }
     try {
-      return work();
+      return use(statement);
     } catch (error) {
       if (reading) {
         reading = false;
@@ -110,12 +123,9 @@ export function createDatabase(driver: SqliteDriver, timeoutMs: number): Databas
   };
 
   return {
-    run: (sql, ...params) => {
-      endRead();
-      return prepared(sql).run(...params).changes;
-    },
-    get: (sql, ...params) => read(() => prepared(sql).get(...params)),
-    all: (sql, ...params) => read(() => prepared(sql).all(...params)),
+    run: (sql, ...params) => query(sql, (statement) => statement.run(...params)).changes,
+    get: (sql, ...params) => query(sql, (statement) => statement.get(...params)),
+    all: (sql, ...params) => query(sql, (statement) => statement.all(...params)),
     transaction: (work) => {
       endRead();
       writing = true;
