@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import type { OpenSqlite } from '../store/sqlite/driver.js';
 import { ConfigError, parseConfig } from './config.js';
 import { databaseTarget } from './database-url.js';
+import { sqliteOpener } from './open-vodkit.js';
 import type { CliHost } from './run-cli.js';
 
 /** A backup that is not attempted: the line says why (exit code 2). */
@@ -152,7 +153,7 @@ export async function runBackup(host: CliHost, argv: string[], env: Record<strin
   }
 
   const target = resolve(file);
-  const open = host.openSqlite ?? (await import('./sqlite/better-sqlite3.js')).openBetterSqlite3;
+  const open = await sqliteOpener(host.openSqlite);
   let bytes: number;
   try {
     bytes = backupSqlite(open, source, target);

@@ -13,9 +13,15 @@ import { mysqlStore } from './mysql/mysql-store.js';
 import { scryptPasswords } from './scrypt-passwords.js';
 
 /**
- * Opens the store a target names, migrations applied before this resolves. better-sqlite3 is
- * imported only here, when a SQLite store is opened without a driver of the caller's: a memory or
- * MySQL store never loads it (nor Bun, which brings bun:sqlite).
+ * The SQLite driver to open files with: the host's (bun:sqlite on Bun), else better-sqlite3,
+ * imported only now, so that a memory or MySQL user never loads its native addon.
+ */
+export const sqliteOpener = async (openSqlite?: OpenSqlite): Promise<OpenSqlite> =>
+  openSqlite ?? (await import('./sqlite/better-sqlite3.js')).openBetterSqlite3;
+
+/**
+ * Opens the store a target names, migrations applied before this resolves. The SQLite driver
+ * is the caller's, or better-sqlite3 (see `sqliteOpener`).
  */
 async function openStore(target: DatabaseTarget, timeoutMs?: number, openSqlite?: OpenSqlite): Promise<Store> {
   const timeout = timeoutMs ? { timeoutMs } : {};
@@ -25,7 +31,7 @@ async function openStore(target: DatabaseTarget, timeoutMs?: number, openSqlite?
     case 'mysql':
       return mysqlStore({ url: target.url, ...timeout });
     case 'sqlite': {
-      const open = openSqlite ?? (await import('./sqlite/better-sqlite3.js')).openBetterSqlite3;
+      const open = await sqliteOpener(openSqlite);
       return sqliteStore(open(target.path), timeout);
     }
   }

@@ -137,7 +137,7 @@ export function sqliteLimits(db: Database): RateLimits {
            RETURNING hits`,
           key,
           start,
-          ms(new Date(start + windowMs)),
+          start + windowMs,
           step,
         );
         return Number(row?.hits ?? 0);

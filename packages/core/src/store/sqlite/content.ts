@@ -3,6 +3,10 @@ import type { Database } from './database.js';
 import { queueVideo } from './deletions.js';
 import { ms, pageClause, toComment, toVideo, VIDEO_COLUMNS } from './rows.js';
 
+// Written once: statements are cached by their text, which a template would build on each call.
+const FIND_VIDEO = `SELECT ${VIDEO_COLUMNS} FROM videos v JOIN users u ON u.id = v.author_id
+  WHERE v.id = ? AND v.status <> 'deleting'`;
+
 export function sqliteVideos(db: Database): VideoRepository {
   return {
     create: (video) =>
@@ -24,11 +28,7 @@ export function sqliteVideos(db: Database): VideoRepository {
       }),
     find: (id) =>
       db.call(() => {
-        const row = db.get(
-          `SELECT ${VIDEO_COLUMNS} FROM videos v JOIN users u ON u.id = v.author_id
-           WHERE v.id = ? AND v.status <> 'deleting'`,
-          id,
-        );
+        const row = db.get(FIND_VIDEO, id);
         return row && toVideo(row);
       }),
     listByAuthor: (authorId, page) =>

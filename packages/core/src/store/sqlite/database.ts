@@ -20,7 +20,7 @@ export interface Database {
 }
 
 /** The extended code of a driver's error, `SQLITE_CONSTRAINT_UNIQUE`; '' for anything else. */
-const codeOf = (error: unknown): string => {
+export const codeOf = (error: unknown): string => {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : '';
 };

@@ -80,7 +80,7 @@ export function sqliteDeletions(db: Database): DeletionQueue {
              )
              RETURNING video_id, attempts, next_attempt_at`,
             owner,
-            ms(new Date(now.getTime() + leaseMs)),
+            now.getTime() + leaseMs,
             ms(now),
             ms(now),
             take,

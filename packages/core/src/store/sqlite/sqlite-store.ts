@@ -2,7 +2,7 @@ import { defaults } from '../../defaults.js';
 import type { Store } from '../types.js';
 import { sqliteLimits, sqliteSessions, sqliteUsers } from './accounts.js';
 import { sqliteComments, sqliteVideos } from './content.js';
-import { createDatabase } from './database.js';
+import { codeOf, createDatabase } from './database.js';
 import { sqliteDeletions } from './deletions.js';
 import type { SqliteDriver } from './driver.js';
 import { migrateSqlite } from './migrations.js';
@@ -33,7 +33,7 @@ function configure(driver: SqliteDriver, timeoutMs: number): void {
   driver.exec('PRAGMA foreign_keys = ON');
 }
 
-const isBusy = (error: unknown) => /^SQLITE_BUSY/.test(String((error as { code?: unknown } | null)?.code ?? ''));
+const isBusy = (error: unknown) => codeOf(error).startsWith('SQLITE_BUSY');
 
 /**
  * Runs `work` again while SQLite says the file is busy, for up to `timeoutMs`. Where SQLite could
