@@ -1,17 +1,10 @@
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bunBinary } from '../support/bun.js';
-import { type CliCommand, nodeCli } from '../support/cli.js';
+import { bunCli, type CliCommand, nodeCli } from '../support/cli.js';
 import { createVideoOf, expectUnavailable, registerUser, send } from '../support/fault-http.js';
 import { eventually } from '../support/files.js';
 import { describeMysql, freshDatabase, type TestDatabase } from '../support/mysql.js';
 import { cliArgs, listeningUrl, useProcesses } from '../support/processes.js';
 import { proxyFor, type TcpProxy } from '../support/tcp-proxy.js';
-
-const bunCli: CliCommand = {
-  runtime: bunBinary,
-  cli: fileURLToPath(new URL('../../packages/host-bun/dist/cli.js', import.meta.url)),
-};
 
 /** 1 s, set by flag on Node and by environment on Bun: far below the 5 s default, so it shows. */
 const TIMEOUT_MS = 1000;

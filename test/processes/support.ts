@@ -4,18 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect } from 'vitest';
-import { bunBinary } from '../support/bun.js';
-import { type CliCommand, nodeCli } from '../support/cli.js';
+import { bunCli, type CliCommand, nodeCli } from '../support/cli.js';
 import { type Answer, send } from '../support/fault-http.js';
 import { cliArgs, type Launched, listeningUrl, useProcesses } from '../support/processes.js';
 
-export { nodeCli };
-
-/** The built `vodkit-bun` command, run by Bun from the `bun` dev dependency. */
-export const bunCli: CliCommand = {
-  runtime: bunBinary,
-  cli: fileURLToPath(new URL('../../packages/host-bun/dist/cli.js', import.meta.url)),
-};
+export { bunCli, nodeCli };
 
 /** The fixture MP4 the web example's tests upload: a real clip, 290 KB. */
 export const clipPath = fileURLToPath(new URL('../../examples/web/test/fixtures/clip.mp4', import.meta.url));

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach } from 'vitest';
+import { bunBinary } from './bun.js';
 
 /** Which CLI to run: a runtime and a built script. Default: `vodkit` on Node. */
 export interface CliCommand {
@@ -17,6 +18,12 @@ export interface CliCommand {
 export const nodeCli: CliCommand = {
   runtime: process.execPath,
   cli: fileURLToPath(new URL('../../packages/host-node/dist/cli.js', import.meta.url)),
+};
+
+/** The built `vodkit-bun` command, run by Bun from the `bun` dev dependency. */
+export const bunCli: CliCommand = {
+  runtime: bunBinary,
+  cli: fileURLToPath(new URL('../../packages/host-bun/dist/cli.js', import.meta.url)),
 };
 
 export interface CliRun {

@@ -1,13 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createVodkit, type Logger, memoryStore } from '@vodkit/core';
 import { busboyMultipart, fsStorage } from '@vodkit/core/node';
 import { serve } from '@vodkit/host-node';
 import { afterAll, beforeAll } from 'vitest';
-import { bunBinary } from './bun.js';
-import { useCli } from './cli.js';
+import { bunCli, useCli } from './cli.js';
 import { call, register } from './server.js';
 import { testPasswords } from './stores.js';
 
@@ -27,11 +25,6 @@ export interface Host {
   /** Error lines the host and vodkit logged so far. */
   errors(): string[];
 }
-
-const bunCli = {
-  runtime: bunBinary,
-  cli: fileURLToPath(new URL('../../packages/host-bun/dist/cli.js', import.meta.url)),
-};
 
 /** vodkit on the Node host in this process (the sources), its error log kept. */
 async function startNode(options: HostOptions) {

@@ -2,15 +2,13 @@ import { once } from 'node:events';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { openBetterSqlite3 } from '@vodkit/core/node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { bunBinary } from '../../../test/support/bun.js';
-import { type CliRun, useCli } from '../../../test/support/cli.js';
+import { bunCli, type CliRun, useCli } from '../../../test/support/cli.js';
 import { call, register } from '../../../test/support/server.js';
 
 const { run, listening } = useCli();
-const bun = useCli({ runtime: bunBinary, cli: fileURLToPath(new URL('../../host-bun/dist/cli.js', import.meta.url)) });
+const bun = useCli(bunCli);
 const dirs: string[] = [];
 /** A new temporary directory, removed after the file. */
 const tempDir = () => {
