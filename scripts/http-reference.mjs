@@ -22,6 +22,18 @@ export const sections = {
 
 const authText = { session: 'session', scheduler: 'scheduler token' };
 
+/**
+ * The method a route serves. ts-rest declares GET, POST, PUT, PATCH and DELETE only, so tus's HEAD
+ * and OPTIONS routes are written as GET with their real method in `metadata.method`, as core's
+ * router reads it.
+ * @param {Record<string, any>} route a route of the contract
+ * @returns {string}
+ */
+export const routeMethod = (route) => {
+  const declared = route.metadata?.method;
+  return typeof declared === 'string' ? declared : route.method;
+};
+
 /** @param {any} value */
 const isZod = (value) => typeof value?.safeParse === 'function';
 
@@ -41,7 +53,7 @@ export function routes(router = /** @type {Record<string, any>} */ (contract)) {
     }
     return [
       {
-        method: value.method,
+        method: routeMethod(value),
         path: value.path,
         auth: value.metadata?.auth,
         summary: value.summary ?? '',

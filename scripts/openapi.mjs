@@ -5,6 +5,11 @@
 // routes' metadata and statuses. A route this file does not know how to describe stops the
 // generation with an error rather than being described wrongly.
 //
+// ts-rest declares no HEAD or OPTIONS route, so tus's are GET routes with their real method in
+// `metadata.method`. @ts-rest/open-api files them under `get` (two of them at one path, so one
+// would hide the other); the paths are therefore put together here, each operation under the
+// method the server serves it with.
+//
 // The document passes Redocly's recommended rules with no error or warning (`pnpm docs:lint`,
 // redocly.yaml; test/docs/openapi.test.ts checks it): fix what they find here, not in the JSON.
 
@@ -13,12 +18,16 @@ import { STATUS_CODES } from 'node:http';
 import { generateOpenApi } from '@ts-rest/open-api';
 import * as contractModule from '@vodkit/contract';
 import { defaults } from '@vodkit/core';
+import { routeMethod } from './http-reference.mjs';
 
-const { contract } = contractModule;
+const { contract, TUS_BYTES_TYPE, TUS_EXTENSIONS, TUS_VERSION } = contractModule;
 
 const corePackage = JSON.parse(readFileSync(new URL('../packages/core/package.json', import.meta.url), 'utf8'));
 
 /** @typedef {Record<string, any>} Json */
+
+/** The methods an OpenAPI path item has operations for. */
+const openApiMethods = ['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'TRACE'];
 
 const json = 'application/json';
 const binary = { type: 'string', format: 'binary' };
@@ -63,6 +72,10 @@ const securitySchemes = {
 const tags = [
   { name: 'api', description: 'Accounts, sessions, videos and comments.' },
   { name: 'stream', description: 'Video files: download with Range, and upload. Limited by stream tokens.' },
+  {
+    name: 'resumable',
+    description: `Resumable uploads on the stream service: tus ${TUS_VERSION} with the extensions ${TUS_EXTENSIONS.join(', ')}. POST and PATCH take a stream token. Every answer, errors included, carries \`Tus-Resumable: ${TUS_VERSION}\`.`,
+  },
   { name: 'scheduler', description: 'Queued, retried deletion of videos and their files. For operators.' },
   { name: 'health', description: 'Served by every instance, whatever its services.' },
 ];
@@ -73,6 +86,7 @@ const description = `The HTTP surface of vodkit, generated from its ts-rest cont
 - Every error is \`{ "error": { "code", "message", "details"? } }\`. The \`code\` is stable; each status lists the codes it can carry.
 - Routes that need a session take its token as \`X-Session-Id\` or \`Authorization: Bearer\`.
 - HEAD is accepted wherever GET is. It answers the same headers, without a body.
+- Resumable uploads speak tus ${TUS_VERSION} (creation, creation-with-upload, termination, expiration). Their successes have no body; their errors have the one JSON shape.
 
 See docs/http.md for when each status is answered.`;
 
@@ -138,6 +152,25 @@ const requestHeaderText = {
   'if-range': 'An ETag or a Last-Modified date. The Range applies only while it is current.',
   'if-none-match': 'ETags the client has. 304 when one matches.',
   'if-modified-since': 'A date. 304 when the file is not newer. Ignored when If-None-Match is sent.',
+  'tus-resumable': `The tus version the client speaks. Anything but \`${TUS_VERSION}\` is 412.`,
+  'upload-length':
+    'The size of the whole file in bytes, 1 to Tus-Max-Size (413 above it). Upload-Defer-Length is not offered.',
+  'upload-offset':
+    "Where the bytes of this request start: the upload's offset, as HEAD or the last answer gave it. Another number is 409.",
+  'upload-metadata': 'tus metadata: `key base64-value` pairs, comma-separated. Accepted, not stored.',
+};
+
+/** A count of bytes sent as decimal digits: what the contract's transform turns into a number. */
+const byteCount = (/** @type {number} */ minimum) => ({ type: 'integer', minimum, maximum: Number.MAX_SAFE_INTEGER });
+
+/**
+ * Schemas of request headers whose zod schema has no JSON Schema of its own (a transform). The
+ * generator stops on such a header that is not listed here.
+ */
+const requestHeaderSchema = {
+  'tus-resumable': { type: 'string', enum: [TUS_VERSION] },
+  'upload-length': byteCount(1),
+  'upload-offset': byteCount(0),
 };
 
 /** @param {unknown} value */
@@ -168,6 +201,133 @@ const uploadBody = {
   },
 };
 
+/** A body of raw bytes, as tus sends them. */
+const tusBytes = (/** @type {string} */ text, /** @type {boolean} */ required) => ({
+  description: text,
+  required,
+  content: { [TUS_BYTES_TYPE]: { schema: binary } },
+});
+
+/**
+ * The bodies that are bytes, not JSON, by route: none has a zod schema.
+ * @type {Map<unknown, Json>}
+ */
+const bytesBodies = new Map(
+  /** @type {[unknown, Json][]} */ ([
+    [contract.stream.uploadVideo, uploadBody],
+    [
+      contract.resumable.createUpload,
+      tusBytes(
+        'creation-with-upload: the first bytes of the file, from offset 0, as much of it as the client likes. Without a body the upload is created empty.',
+        false,
+      ),
+    ],
+    [
+      contract.resumable.appendUpload,
+      tusBytes(
+        'The next bytes of the file, from Upload-Offset. They need not reach the end: what arrives is kept, and the next PATCH goes on from there. The first 64 bytes of the file must show a video container.',
+        true,
+      ),
+    ],
+  ]),
+);
+
+/** Headers of the tus answers that many answers carry: `components.headers`, referred to by name. */
+const sharedHeaders = {
+  TusResumable: header(`Always \`${TUS_VERSION}\`, on every answer of a tus route, errors included.`),
+  TusVersion: header(`\`${TUS_VERSION}\`, the one tus version spoken here.`),
+  UploadOffset: header('How many bytes of the file the server has.', { type: 'integer' }),
+  UploadExpires: header(
+    'When the unfinished upload expires (an HTTP date): `--resumable-expiry` (default 24 h) after its last recorded bytes. Its bytes are removed after that.',
+  ),
+};
+
+const ref = (/** @type {keyof typeof sharedHeaders} */ name) => ({ $ref: `#/components/headers/${name}` });
+
+/** Headers on the answers of the tus routes. */
+const tus = {
+  resumable: ref('TusResumable'),
+  version: ref('TusVersion'),
+  offset: ref('UploadOffset'),
+  length: header('The size of the whole file, as given at creation.', { type: 'integer' }),
+  expires: ref('UploadExpires'),
+};
+
+/** What tus discovery (OPTIONS) answers. */
+const discoveryHeaders = {
+  'Tus-Version': tus.version,
+  'Tus-Extension': header(`\`${TUS_EXTENSIONS.join(',')}\`.`),
+  'Tus-Max-Size': header('The largest upload in bytes (`--max-upload-bytes`).', { type: 'integer' }),
+};
+
+/** A 409 of an upload of bytes may say when to try again. */
+const alreadyUploadedHeaders = {
+  'Retry-After': header('With `ALREADY_UPLOADED`, while another upload of the video may still be finishing.', {
+    type: 'integer',
+  }),
+};
+
+/**
+ * Answers of tus routes: what a status means there (where the generic text says too little), and its
+ * headers besides `Tus-Resumable`.
+ * @type {Map<unknown, Record<string, { text?: string, headers?: Json }>>}
+ */
+const tusAnswers = new Map(
+  /** @type {[unknown, Record<string, { text?: string, headers?: Json }>][]} */ ([
+    [contract.resumable.discoverCreation, { 204: { text: 'What this server offers', headers: discoveryHeaders } }],
+    [contract.resumable.discoverUpload, { 204: { text: 'What this server offers', headers: discoveryHeaders } }],
+    [
+      contract.resumable.createUpload,
+      {
+        201: {
+          text: 'Created: the upload is at Location. With creation-with-upload, Upload-Offset counts the bytes kept.',
+          headers: {
+            Location: header('The URL of the upload, `/upload/resumable/<upload_id>`, on this origin.'),
+            'Upload-Offset': tus.offset,
+            'Upload-Expires': tus.expires,
+          },
+        },
+        409: { headers: alreadyUploadedHeaders },
+      },
+    ],
+    [
+      contract.resumable.uploadOffset,
+      {
+        200: {
+          text: 'The upload, in headers',
+          headers: {
+            'Upload-Offset': tus.offset,
+            'Upload-Length': tus.length,
+            'Upload-Expires': tus.expires,
+            'Cache-Control': header('Always `no-store`: the offset changes.'),
+          },
+        },
+      },
+    ],
+    [
+      contract.resumable.appendUpload,
+      {
+        204: {
+          text: 'Appended; the last byte makes the video ready',
+          headers: { 'Upload-Offset': tus.offset, 'Upload-Expires': tus.expires },
+        },
+        409: {
+          headers: {
+            'Upload-Offset': header("With `UPLOAD_OFFSET_MISMATCH`: the upload's offset, to send from.", {
+              type: 'integer',
+            }),
+            'Retry-After': header('With `UPLOAD_LOCKED`: seconds before trying again (1).', { type: 'integer' }),
+          },
+        },
+      },
+    ],
+    [contract.resumable.terminateUpload, { 204: { text: 'Ended; the bytes are removed' } }],
+  ]),
+);
+
+/** Headers on every 412 (wrong tus version). */
+const tusVersionHeaders = { 'Tus-Version': tus.version };
+
 /**
  * Builds the document; `components` is filled while the operations are mapped.
  * @returns {Json}
@@ -185,12 +345,18 @@ export function openApiDocument() {
     return { $ref: `#/components/schemas/${name}` };
   };
 
-  /** @type {Json[]} */
-  const heads = [];
+  /**
+   * Every operation, in contract order, under the method it is served with.
+   * @type {{ path: string, method: string, operation: Json }[]}
+   */
+  const operations = [];
 
   /** @type {(generated: any, route: any) => any} */
   const mapOperation = (generated, route) => {
-    const where = `${route.method} ${route.path}`;
+    const method = routeMethod(route);
+    const where = `${method} ${route.path}`;
+    if (!openApiMethods.includes(method)) throw new Error(`${where}: OpenAPI has no ${method} operation`);
+    const isTus = Object.values(contract.resumable).includes(route);
     const { operationId, summary, tags: operationTags, parameters, requestBody, responses } = generated;
     /** @type {Json} */
     const operation = { operationId, summary, tags: operationTags };
@@ -204,15 +370,31 @@ export function openApiDocument() {
       operation.security = security;
     }
 
-    for (const parameter of parameters) {
+    /** Content-Type is said by the request body; OpenAPI ignores it as a header parameter. */
+    let contentTypeHeader = false;
+    const kept = parameters.filter((/** @type {Json} */ parameter) => {
       if (parameter.in === 'path' && parameter.name === 'vid') parameter.description = 'Video id, a UUID.';
+      if (parameter.in === 'path' && parameter.name === 'upload_id') {
+        parameter.description = 'Upload id: the last segment of the Location the creation answered.';
+      }
       if (parameter.in === 'query' && parameter.name === 'cursor') {
         parameter.description = 'The `next_cursor` of the previous page.';
       }
-      const text = requestHeaderText[/** @type {keyof typeof requestHeaderText} */ (parameter.name)];
-      if (parameter.in === 'header' && text) parameter.description = text;
-    }
-    if (parameters.length > 0) operation.parameters = parameters;
+      if (parameter.in !== 'header') return true;
+      if (parameter.name === 'content-type') {
+        contentTypeHeader = true;
+        return false;
+      }
+      const { description: zodText, ...schema } = parameter.schema ?? {};
+      const text = requestHeaderText[/** @type {keyof typeof requestHeaderText} */ (parameter.name)] ?? zodText;
+      if (text) parameter.description = text;
+      const known = requestHeaderSchema[/** @type {keyof typeof requestHeaderSchema} */ (parameter.name)];
+      if (known) parameter.schema = known;
+      else if (schema.type) parameter.schema = schema;
+      else throw new Error(`${where}: header ${parameter.name} has no schema; describe it in scripts/openapi.mjs`);
+      return true;
+    });
+    if (kept.length > 0) operation.parameters = kept;
 
     const noBody =
       route.body === undefined || (typeof route.body === 'symbol' && route.body.description === 'ContractNoBody');
@@ -221,10 +403,13 @@ export function openApiDocument() {
       const media = requestBody.content[json];
       if (name && media) media.schema = component(name, media.schema);
       operation.requestBody = { required: true, content: requestBody.content };
-    } else if (route === contract.stream.uploadVideo) {
-      operation.requestBody = uploadBody;
+    } else if (bytesBodies.has(route)) {
+      operation.requestBody = bytesBodies.get(route);
     } else if (!noBody) {
       throw new Error(`${where}: a body without a zod schema; describe it in scripts/openapi.mjs`);
+    }
+    if (contentTypeHeader && !operation.requestBody) {
+      throw new Error(`${where}: a Content-Type header without a body; describe it in scripts/openapi.mjs`);
     }
 
     for (const [status, response] of Object.entries(route.responses)) {
@@ -256,6 +441,22 @@ export function openApiDocument() {
       // 200 and 206 carry the file's headers only when they carry the file; 304, 416 and 429 always do.
       const headers = headersByStatus[/** @type {keyof typeof headersByStatus} */ (Number(status))];
       if (headers && (bytes || !['200', '206'].includes(status))) answer.headers = headers;
+      if (route === contract.stream.uploadVideo && status === '409') answer.headers = alreadyUploadedHeaders;
+      if (isTus) {
+        const own = tusAnswers.get(route)?.[status];
+        if (own?.text) answer.description = own.text;
+        answer.headers = {
+          ...answer.headers,
+          ...own?.headers,
+          ...(status === '412' ? tusVersionHeaders : {}),
+          'Tus-Resumable': tus.resumable,
+        };
+      }
+      // A HEAD answer has no body, errors included: the status (and the headers) are all it says.
+      if (method === 'HEAD') {
+        delete answer.content;
+        if (Number(status) >= 400) answer.description = `${STATUS_CODES[Number(status)]}, without a body (HEAD).`;
+      }
     }
     // Every route refuses a request whose Host header or path no route takes, before the route
     // sees it (docs/http.md, Conventions). Routes whose contract has no 4xx say so here.
@@ -268,11 +469,11 @@ export function openApiDocument() {
     }
     operation.responses = responses;
 
-    // Players probe a file with HEAD before they stream it, so HEAD is described next to GET.
+    const path = route.path.replace(/:(\w+)/g, '{$1}');
+    operations.push({ path, method: method.toLowerCase(), operation });
+    // Players probe a file with HEAD before they stream it, so HEAD is described right after GET.
     const answersBytes = Object.values(route.responses).some(isBytes);
-    if (route.method === 'GET' && answersBytes) {
-      heads.push({ path: route.path.replace(/:(\w+)/g, '{$1}'), operation: headOf(operation) });
-    }
+    if (method === 'GET' && answersBytes) operations.push({ path, method: 'head', operation: headOf(operation) });
     return operation;
   };
 
@@ -290,19 +491,16 @@ export function openApiDocument() {
     { setOperationId: 'concatenated-path', operationMapper: mapOperation },
   );
 
-  for (const { path, operation } of heads) {
-    const item = document.paths[path];
-    // HEAD goes right after GET, so the two read together.
-    document.paths[path] = Object.fromEntries(
-      Object.entries(item).flatMap(([method, value]) =>
-        method === 'get'
-          ? [
-              [method, value],
-              ['head', operation],
-            ]
-          : [[method, value]],
-      ),
-    );
+  /** @type {Record<string, Record<string, Json>>} */
+  const paths = {};
+  for (const { path, method, operation } of operations) {
+    paths[path] ??= {};
+    const item = paths[path];
+    if (method in item) throw new Error(`Two routes are ${method.toUpperCase()} ${path}`);
+    item[method] = operation;
+  }
+  if (Object.keys(paths).join() !== Object.keys(document.paths).join()) {
+    throw new Error('The paths put together here are not the ones @ts-rest/open-api found');
   }
 
   if (!('Error400' in schemas))
@@ -317,9 +515,10 @@ export function openApiDocument() {
     info: document.info,
     servers,
     tags: document.tags,
-    paths: document.paths,
+    paths,
     components: {
       securitySchemes,
+      headers: sharedHeaders,
       schemas: Object.fromEntries(Object.entries(schemas).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
     },
   };

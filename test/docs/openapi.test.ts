@@ -43,7 +43,7 @@ describe('docs/openapi.json', () => {
   });
 
   it("narrows each error's code to the codes of its status", () => {
-    for (const status of [400, 401, 403, 404, 409, 413, 415, 416, 429, 500]) {
+    for (const status of [400, 401, 403, 404, 409, 412, 413, 415, 416, 429, 500]) {
       const codes = Object.entries(errorCodes)
         .filter(([, entry]) => entry.status === status)
         .map(([code]) => code);
@@ -107,6 +107,77 @@ describe('docs/openapi.json', () => {
       required: ['file'],
     });
     expect(upload.responses[429].headers).toHaveProperty('Retry-After');
+  });
+
+  it('describes the tus routes under the methods they are served with, HEAD and OPTIONS included', () => {
+    expect(Object.keys(fresh.paths['/upload/videos/{vid}/resumable'])).toEqual(['options', 'post']);
+    expect(Object.keys(fresh.paths['/upload/resumable/{upload_id}'])).toEqual(['options', 'head', 'patch', 'delete']);
+    const { options, head, patch } = fresh.paths['/upload/resumable/{upload_id}'];
+    expect(options.operationId).toBe('resumable.discoverUpload');
+    expect(head.operationId).toBe('resumable.uploadOffset');
+    expect(options.security).toEqual([]);
+    expect(head.security).toEqual([{ sessionHeader: [] }, { sessionBearer: [] }]);
+    expect(Object.keys(options.responses[204].headers)).toEqual([
+      'Tus-Version',
+      'Tus-Extension',
+      'Tus-Max-Size',
+      'Tus-Resumable',
+    ]);
+    expect(Object.keys(head.responses[200].headers)).toEqual([
+      'Upload-Offset',
+      'Upload-Length',
+      'Upload-Expires',
+      'Cache-Control',
+      'Tus-Resumable',
+    ]);
+    // A HEAD answer has no body, errors included.
+    for (const answer of Object.values(head.responses)) expect(answer).not.toHaveProperty('content');
+    expect(patch.responses[204]).not.toHaveProperty('content');
+    expect(Object.keys(patch.responses[409].headers)).toEqual(['Upload-Offset', 'Retry-After', 'Tus-Resumable']);
+    expect(patch.responses[412].headers).toHaveProperty('Tus-Version');
+    expect(patch.responses[409].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Error409' });
+  });
+
+  it('puts Tus-Resumable on every answer of a tus route, errors included', () => {
+    const tus = routes().filter((route) => /^\/upload\/(videos\/:vid\/resumable|resumable\/)/.test(route.path));
+    expect(tus).toHaveLength(6);
+    for (const route of tus) {
+      const operation = fresh.paths[openApiPath(route.path)][route.method.toLowerCase()];
+      for (const [status, answer] of Object.entries(operation.responses as Record<string, { headers?: object }>)) {
+        expect(answer.headers, `${route.method} ${route.path} ${status}`).toHaveProperty('Tus-Resumable', {
+          $ref: '#/components/headers/TusResumable',
+        });
+      }
+    }
+    expect(fresh.components.headers.TusResumable.description).toContain('`1.0.0`');
+  });
+
+  it('describes the tus request headers, and the bytes of creation and PATCH as binary bodies', () => {
+    const create = fresh.paths['/upload/videos/{vid}/resumable'].post;
+    const patch = fresh.paths['/upload/resumable/{upload_id}'].patch;
+    const headersOf = (operation: { parameters: { in: string; name: string }[] }) =>
+      Object.fromEntries(operation.parameters.filter((p) => p.in === 'header').map((p) => [p.name, p]));
+    expect(Object.keys(headersOf(create))).toEqual(['tus-resumable', 'upload-length', 'upload-metadata']);
+    expect(headersOf(create)['upload-length']).toMatchObject({
+      required: true,
+      schema: { type: 'integer', minimum: 1 },
+    });
+    expect(headersOf(create)['tus-resumable']).toMatchObject({ required: true, schema: { enum: ['1.0.0'] } });
+    expect(Object.keys(headersOf(patch))).toEqual(['tus-resumable', 'upload-offset']);
+    expect(headersOf(patch)['upload-offset']).toMatchObject({
+      required: true,
+      schema: { type: 'integer', minimum: 0 },
+    });
+    const bytes = { 'application/offset+octet-stream': { schema: { type: 'string', format: 'binary' } } };
+    expect(create.requestBody).toMatchObject({ required: false, content: bytes });
+    expect(patch.requestBody).toMatchObject({ required: true, content: bytes });
+    expect(Object.keys(create.responses[201].headers)).toEqual([
+      'Location',
+      'Upload-Offset',
+      'Upload-Expires',
+      'Tus-Resumable',
+    ]);
+    expect(create.responses[201]).not.toHaveProperty('content');
   });
 
   it('refers to the named schemas of the contract, nested ones included', () => {

@@ -27,10 +27,12 @@ export function oggBytes(size: number): Buffer {
   return bytes;
 }
 
-/** The files under `<dataDir>/videos` and `<dataDir>/tmp`. */
+/** The files under `<dataDir>/videos`, `<dataDir>/tmp` and `<dataDir>/uploads` (resumable uploads' parts). */
 export async function filesIn(dataDir: string) {
-  const [videos, tmp] = await Promise.all([readdir(join(dataDir, 'videos')), readdir(join(dataDir, 'tmp'))]);
-  return { videos, tmp };
+  const [videos, tmp, uploads] = await Promise.all(
+    ['videos', 'tmp', 'uploads'].map((dir) => readdir(join(dataDir, dir)).catch(() => [] as string[])),
+  );
+  return { videos: videos ?? [], tmp: tmp ?? [], uploads: uploads ?? [] };
 }
 
 /** Polls `check` until it holds, failing after `ms`. */

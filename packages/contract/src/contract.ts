@@ -1,5 +1,6 @@
 import { initContract } from '@ts-rest/core';
 import { apiContract, healthContract } from './api.js';
+import { resumableContract } from './resumable.js';
 import { schedulerContract } from './scheduler.js';
 import { streamContract } from './stream.js';
 
@@ -9,6 +10,7 @@ const c = initContract();
 export const contract = c.router({
   api: apiContract,
   stream: streamContract,
+  resumable: resumableContract,
   scheduler: schedulerContract,
   health: healthContract,
 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { type ErrorCode, errorCodes } from './error-codes.js';
 
-type ErrorStatus = 400 | 401 | 403 | 404 | 408 | 409 | 413 | 415 | 416 | 429 | 500 | 503 | 507;
+type ErrorStatus = 400 | 401 | 403 | 404 | 408 | 409 | 412 | 413 | 415 | 416 | 429 | 500 | 503 | 507;
 
 /** The codes vodkit answers with a given status, so a client can switch on `error.code` exhaustively. */
 export type ErrorCodeOf<S extends number> = {
@@ -27,7 +27,7 @@ export const errorBody = <S extends ErrorStatus>(status: S) =>
 export type ErrorBodyOf<S extends ErrorStatus> = z.infer<ReturnType<typeof errorBody<S>>>;
 
 const bodies = Object.fromEntries(
-  ([400, 401, 403, 404, 408, 409, 413, 415, 416, 429, 500, 503, 507] as const).map((status) => [
+  ([400, 401, 403, 404, 408, 409, 412, 413, 415, 416, 429, 500, 503, 507] as const).map((status) => [
     status,
     errorBody(status),
   ]),

@@ -22,6 +22,8 @@ export const defaults = {
   streamTokensPerClient: 16,
   maxUploadBytes: 2 * 1024 ** 3,
   streamIdleTimeoutMs: MINUTE_MS,
+  /** A day: an upload cut at night resumes in the morning; its bytes do not stay on disk for ever. */
+  resumableExpiryMs: 24 * 60 * MINUTE_MS,
   sessionTtlMs: 24 * 60 * MINUTE_MS,
   sessionsPerUser: 20,
   passwordFailuresPerAccount: { count: 10, windowMs: 15 * MINUTE_MS } as Rate,

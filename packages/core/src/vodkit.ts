@@ -6,7 +6,7 @@ import { creationClock } from './clock.js';
 import { defaults } from './defaults.js';
 import { asVodkitError, describeError, isVodkitError, VodkitError } from './errors/vodkit-error.js';
 import type { HandlerDeps } from './handlers/types.js';
-import { type Answer, type FileAnswer, toResponse } from './http/answer.js';
+import { type Answer, type BytesAnswer, type FileAnswer, toResponse, withHeaders } from './http/answer.js';
 import { clientAddress, trustedSet } from './http/client-address.js';
 import { type CorsOptions, createCors, withCors } from './http/cors.js';
 import { dispatch, type OwnAnswer } from './http/dispatch.js';
@@ -15,6 +15,7 @@ import { createMatcher, createMethodLookup } from './http/router.js';
 import { keepStreamTokens } from './internals.js';
 import { consoleLogger, type Logger } from './logger.js';
 import { type ServedRoute, servedRoutes } from './route-groups.js';
+import { expirySweepInterval, startExpiredUploadSweeper } from './scheduler/expired-uploads.js';
 import { createDeletionRunner, type SchedulerOptions } from './scheduler/runner.js';
 import type { ServiceName } from './services.js';
 import type { VideoStorage } from './storage/types.js';
@@ -39,6 +40,11 @@ export interface VodkitOptions {
   streamTokensPerClient?: number;
   /** Largest upload in bytes. Default: `defaults.maxUploadBytes`. */
   maxUploadBytes?: number;
+  /**
+   * An unfinished resumable (tus) upload expires this long after its last bytes, and the scheduler
+   * removes its bytes and record. Default: `defaults.resumableExpiryMs` (24 hours).
+   */
+  resumableExpiryMs?: number;
   /**
    * A stream send or an upload body that moves no bytes for this long ends and gives its
    * token back (a client that stopped reading or sending). Default: `defaults.streamIdleTimeoutMs`.
@@ -134,6 +140,7 @@ export function createVodkit(options: VodkitOptions): Vodkit {
       : undefined;
   const schedulerToken = scheduling ? (options.schedulerToken ?? newSessionToken()) : undefined;
   const wallClock = () => new Date(clock());
+  const resumableExpiryMs = options.resumableExpiryMs ?? defaults.resumableExpiryMs;
   const deps: HandlerDeps = {
     store,
     passwords,
@@ -159,12 +166,24 @@ export function createVodkit(options: VodkitOptions): Vodkit {
     multipart: options.multipart,
     maxUploadBytes: options.maxUploadBytes ?? defaults.maxUploadBytes,
     idleTimeoutMs: options.streamIdleTimeoutMs ?? defaults.streamIdleTimeoutMs,
+    resumableExpiryMs,
+    clock,
   };
   const routes = servedRoutes(services, deps, { upload, schedulerToken });
   const match = createMatcher(routes);
   // Checked and written once, before anything starts: a bad origin throws here.
   const cors = options.cors && createCors(options.cors);
   runner?.start();
+  const expiredUploads =
+    scheduling && storage
+      ? startExpiredUploadSweeper({
+          store,
+          storage,
+          clock,
+          logger,
+          everyMs: expirySweepInterval(resumableExpiryMs),
+        })
+      : undefined;
   const sweeper = services.includes('api') ? startSweeper(store, wallClock, logger, SWEEP_INTERVAL_MS) : undefined;
   let closed = false;
   /** Requests still in a handler: close() lets them finish (an upload removes its temp file). */
@@ -178,8 +197,7 @@ export function createVodkit(options: VodkitOptions): Vodkit {
     search: string,
     client: string,
   ): Promise<Answer> => {
-    if (route.service !== 'stream')
-      return finished(await dispatch({ route, params }, request, search, client, route.handler));
+    if (!route.holdsToken) return finished(await dispatch({ route, params }, request, search, client, route.handler));
     const release = tokens.take(client);
     if (!release) {
       throw new VodkitError('TOO_MANY_REQUESTS', {
@@ -204,33 +222,42 @@ export function createVodkit(options: VodkitOptions): Vodkit {
   };
 
   const answer = async (request: Request, info: ConnectionInfo | undefined): Promise<Answer> => {
+    /** The matched route's headers for every answer (tus's version), errors included. */
+    let always: Record<string, string> | undefined;
     try {
       if (closed) throw new VodkitError('UNAVAILABLE', { message: 'This vodkit instance is shutting down.' });
       const target = info?.target;
       if (target !== undefined) checkRequestTarget(target);
       const { pathname, search } = requestPath(request);
       const found = match(request.method, pathname);
+      always = found.route.answerHeaders;
       // X-Forwarded-For is read only when a proxy may have written it.
       const forwardedFor = trusted.size > 0 ? request.headers.get('x-forwarded-for') : null;
       const client = clientAddress(info?.remoteAddress, forwardedFor, trusted);
-      return await serve(found.route, found.params, request, search, client);
+      const served = await serve(found.route, found.params, request, search, client);
+      return always ? withHeaders(served, always) : served;
     } catch (error) {
-      // The client went away: whatever failed after that (its body cut short, too) is not a fault
-      // to log, and nobody reads the answer.
-      if (!isVodkitError(error) && request.signal.aborted) return new VodkitError('CLIENT_CLOSED_REQUEST').toAnswer();
-      const refusal = asVodkitError(error) ?? new VodkitError('INTERNAL', { cause: error });
-      // A server-side failure (a full disk, a store that does not answer, a bug) is logged with its
-      // cause, so the operator learns why; refusals of the request itself are not.
-      if (refusal.status >= 500 && refusal.cause !== undefined) {
-        logger.error('request failed', {
-          method: request.method,
-          url: request.url,
-          code: refusal.code,
-          error: describeError(refusal.cause),
-        });
-      }
-      return refusal.toAnswer();
+      const refused = refusal(error, request);
+      return always ? withHeaders(refused, always) : refused;
     }
+  };
+  /** The error answer of a request that failed; server-side failures are logged. */
+  const refusal = (error: unknown, request: Request): BytesAnswer => {
+    // The client went away: whatever failed after that (its body cut short, too) is not a fault
+    // to log, and nobody reads the answer.
+    if (!isVodkitError(error) && request.signal.aborted) return new VodkitError('CLIENT_CLOSED_REQUEST').toAnswer();
+    const refused = asVodkitError(error) ?? new VodkitError('INTERNAL', { cause: error });
+    // A server-side failure (a full disk, a store that does not answer, a bug) is logged with its
+    // cause, so the operator learns why; refusals of the request itself are not.
+    if (refused.status >= 500 && refused.cause !== undefined) {
+      logger.error('request failed', {
+        method: request.method,
+        url: request.url,
+        code: refused.code,
+        error: describeError(refused.cause),
+      });
+    }
+    return refused.toAnswer();
   };
   const tracked = (request: Request, info: ConnectionInfo | undefined) => {
     const answering = answer(request, info);
@@ -256,7 +283,7 @@ export function createVodkit(options: VodkitOptions): Vodkit {
       // Handlers still running (their clients cut by the host's stop) finish their cleanup first.
       await Promise.allSettled([...inFlight]);
       // Deletions in flight finish and unstarted claims go back before the store closes.
-      await runner?.stop();
+      await Promise.all([runner?.stop(), expiredUploads?.stop()]);
       await store.close();
     },
   };

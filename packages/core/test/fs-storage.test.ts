@@ -7,6 +7,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readBytes } from '../../../test/support/streams.js';
 import { type FsStorage, fsStorage } from '../src/node/fs-storage.js';
 
+/** A well-formed resumable upload id. */
+const UPLOAD = '0123456789abcdef0123456789abcdef';
+
 /** `length` deterministic, non-repeating-looking bytes. */
 const data = (length: number, seed = 1) => Uint8Array.from({ length }, (_, i) => (i * 31 + seed * 7 + (i >> 8)) % 256);
 
@@ -249,9 +252,17 @@ describe('fsStorage', () => {
       await expect(storage.stat(id)).rejects.toThrow(TypeError);
       await expect(storage.delete(id)).rejects.toThrow(TypeError);
       expect(() => storage.read(id, 0, 1)).toThrow(TypeError);
+      await expect(storage.openPart(id, UPLOAD, 0)).rejects.toThrow(TypeError);
+      await expect(storage.deleteParts(id)).rejects.toThrow(TypeError);
+    }
+    for (const id of ['../x', UPLOAD.toUpperCase(), `${UPLOAD}0`, UPLOAD.slice(1), '', uuid]) {
+      await expect(storage.openPart(uuid, id, 0), JSON.stringify(id)).rejects.toThrow(TypeError);
+      await expect(storage.readPartHead(uuid, id, 1)).rejects.toThrow(TypeError);
+      await expect(storage.finishPart(uuid, id)).rejects.toThrow(TypeError);
+      await expect(storage.deleteParts(uuid, id)).rejects.toThrow(TypeError);
     }
     expect(await readFile(join(dataDir, 'x'), 'utf8')).toBe('outside');
-    expect((await readdir(dataDir)).sort()).toEqual(['tmp', 'videos', 'x']);
+    expect((await readdir(dataDir)).sort()).toEqual(['tmp', 'uploads', 'videos', 'x']);
     expect(await readdir(videosDir())).toEqual([]);
     expect(await readdir(tmpDir())).toEqual([]);
   });
@@ -319,5 +330,68 @@ describe('fsStorage', () => {
     await expect(full.put(id, failing, never())).rejects.toMatchObject({ code: 'INSUFFICIENT_STORAGE', status: 507 });
     expect(await readdir(tmpDir())).toEqual([]);
     expect(await full.stat(id)).toBeUndefined();
+  });
+
+  describe('parts of resumable uploads', () => {
+    const partPath = (vid: string, id = UPLOAD) => join(dataDir, 'uploads', `${vid}.${id}.part`);
+
+    it('appends across opens, cuts what was never recorded, and reads the head back', async () => {
+      const vid = randomUUID();
+      const bytes = data(5000);
+      const first = await storage.openPart(vid, UPLOAD, 0);
+      await first?.write([bytes.subarray(0, 1000), bytes.subarray(1000, 3000)]);
+      await first?.sync();
+      await first?.close();
+      expect((await stat(partPath(vid))).size).toBe(3000);
+      // Recorded at 2000: the 1000 bytes after it were written by a request that died before recording them.
+      const second = await storage.openPart(vid, UPLOAD, 2000);
+      expect((await stat(partPath(vid))).size).toBe(2000);
+      await second?.write([bytes.subarray(2000)]);
+      await second?.close();
+      expect(new Uint8Array(await readFile(partPath(vid)))).toEqual(bytes);
+      expect(await storage.readPartHead(vid, UPLOAD, 64)).toEqual(bytes.subarray(0, 64));
+      expect(await storage.readPartHead(vid, UPLOAD, 10_000)).toEqual(bytes);
+    });
+
+    it('has no part to open past offset 0 when it is missing or shorter, and an empty head', async () => {
+      const vid = randomUUID();
+      expect(await storage.openPart(vid, UPLOAD, 10)).toBeUndefined();
+      expect(await storage.readPartHead(vid, UPLOAD, 64)).toEqual(new Uint8Array(0));
+      const part = await storage.openPart(vid, UPLOAD, 0);
+      await part?.write([data(5)]);
+      await part?.close();
+      expect(await storage.openPart(vid, UPLOAD, 6)).toBeUndefined();
+      expect((await stat(partPath(vid))).size).toBe(5);
+    });
+
+    it('finishes a part into place once, like put: the first file wins', async () => {
+      const vid = randomUUID();
+      const part = await storage.openPart(vid, UPLOAD, 0);
+      await part?.write([data(100)]);
+      await part?.sync();
+      await part?.close();
+      const finished = await storage.finishPart(vid, UPLOAD);
+      expect(finished).toMatchObject({ kind: 'stored', file: { size: 100 } });
+      expect(existsSync(partPath(vid))).toBe(false);
+      expect(new Uint8Array(await readFile(join(dataDir, 'videos', vid)))).toEqual(data(100));
+      const other = 'f'.repeat(32);
+      await (await storage.openPart(vid, other, 0))?.close();
+      expect(await storage.finishPart(vid, other)).toEqual({ kind: 'exists' });
+      expect(existsSync(partPath(vid, other))).toBe(true);
+    });
+
+    it("removes one part, or every part of a video and no other video's", async () => {
+      const [a, b] = [randomUUID(), randomUUID()];
+      const ids = ['1'.repeat(32), '2'.repeat(32)];
+      for (const vid of [a, b]) for (const id of ids) await (await storage.openPart(vid, id, 0))?.close();
+      await storage.deleteParts(a, ids[0]);
+      expect((await readdir(join(dataDir, 'uploads'))).sort()).toEqual(
+        [`${a}.${ids[1]}.part`, `${b}.${ids[0]}.part`, `${b}.${ids[1]}.part`].sort(),
+      );
+      await storage.deleteParts(b);
+      expect(await readdir(join(dataDir, 'uploads'))).toEqual([`${a}.${ids[1]}.part`]);
+      await storage.deleteParts(b);
+      await storage.deleteParts(a, ids[0]);
+    });
   });
 });

@@ -243,6 +243,9 @@ describeMysql('mysql store: migrations, persistence and indexes', (serverUrl) =>
       ['video_del_rec', ['next_attempt_at'], false, 'deletions.list, soonest first'],
       ['video_del_rec', ['dead', 'next_attempt_at'], false, 'deletions.claim, due rows not dead'],
       ['video_del_rec', ['lease_owner'], false, 'deletions.release'],
+      ['resumable_uploads', ['id'], true, 'uploads.find, acquire, checkpoint, delete'],
+      ['resumable_uploads', ['video_id'], true, 'one upload per video; uploads.create replacing it'],
+      ['resumable_uploads', ['expires_at'], false, 'uploads.expired, the earliest expired first'],
     ];
     const missing = lookups.filter(([table, columns, unique]) => !served(table, columns, unique));
     expect(missing.map(([table, columns, , why]) => `${table}(${columns.join(', ')}) for ${why}`)).toEqual([]);
@@ -266,10 +269,11 @@ describeMysql('mysql store: migrations, persistence and indexes', (serverUrl) =>
         user.createdAt,
       ]);
     }
-    expect(await migrate(conn)).toEqual([3]);
+    const upToThree = migrations.filter((migration) => migration.version <= 3);
+    expect(await migrate(conn, upToThree)).toEqual([3]);
     // As if the process died after the statements and before recording the version.
     await query('DELETE FROM vodkit_migrations WHERE version = 3');
-    expect(await migrate(conn)).toEqual([3]);
+    expect(await migrate(conn, upToThree)).toEqual([3]);
 
     const store = await open();
     expect((await store.users.findByName('alice'))?.id).toBe(lower.id);

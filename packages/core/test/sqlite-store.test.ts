@@ -14,7 +14,7 @@ import type { SqliteDriver } from '../src/store/sqlite/driver.js';
 import { migrateSqlite, sqliteMigrations } from '../src/store/sqlite/migrations.js';
 import { sqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../src/store/types.js';
-import { at, orderedId } from '../src/testing/fixtures.js';
+import { at, newUpload, newVideo, orderedId } from '../src/testing/fixtures.js';
 
 let dir: string;
 let path: string;
@@ -73,6 +73,7 @@ describe('sqlite store: opening', () => {
     expect(names('table')).toEqual([
       'comments',
       'rate_limits',
+      'resumable_uploads',
       'sessions',
       'users',
       'video_del_rec',
@@ -83,12 +84,14 @@ describe('sqlite store: opening', () => {
       'ix_comments_author',
       'ix_comments_video_page',
       'ix_rate_limits_expiry',
+      'ix_resumable_uploads_expiry',
       'ix_sessions_expiry',
       'ix_sessions_user_expiry',
       'ix_video_del_rec_claim',
       'ix_video_del_rec_due',
       'ix_video_del_rec_owner',
       'ix_videos_author_page',
+      'uq_resumable_uploads_video',
       'uq_users_user_name',
       'uq_users_user_name_key',
     ]);
@@ -105,6 +108,32 @@ describe('sqlite store: opening', () => {
     expect(pragma('busy_timeout')).toEqual({ timeout: 1234 });
     // WAL is the file's mode: every later connection finds it.
     expect(inspect().prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
+  });
+
+  it('upgrades a file at version 3, keeping its rows, to one with resumable uploads', async () => {
+    const old = openBetterSqlite3(path);
+    expect(
+      migrateSqlite(
+        old,
+        sqliteMigrations.filter((migration) => migration.version === 3),
+      ),
+    ).toEqual([3]);
+    const video = newVideo(orderedId(1), at(0));
+    old
+      .prepare('INSERT INTO users (id, user_name, password_hash, created_at) VALUES (?, ?, ?, ?)')
+      .run(orderedId(1), 'alice', 'hash', 0);
+    old
+      .prepare('INSERT INTO videos (id, author_id, name, status, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(video.id, video.authorId, video.name, video.status, video.createdAt.getTime());
+    old.close();
+
+    const store = open();
+    const recorded = inspect().prepare('SELECT version FROM vodkit_migrations ORDER BY version').all();
+    expect(recorded).toEqual([{ version: 3 }, { version: 4 }]);
+    expect((await store.videos.find(video.id))?.authorName).toBe('alice');
+    const upload = newUpload(video.id);
+    expect(await store.uploads.create(upload)).toEqual({ replaced: [] });
+    expect(await store.uploads.find(upload.id, at(0))).toEqual(upload);
   });
 
   it('refuses a file that is not a SQLite database with SQLite’s one-line message', async () => {

@@ -50,7 +50,9 @@ export function writeAnswer(answer: Answer, res: ServerResponse, requestDone: bo
 }
 
 function writeBytes({ status, headers, body }: BytesAnswer, res: ServerResponse) {
-  res.writeHead(status, headers);
+  // Headers written first are final: an answer with no body and no length would go out chunked.
+  const empty = body === undefined && status !== 204 && status !== 304 && !('content-length' in headers);
+  res.writeHead(status, empty ? { ...headers, 'content-length': '0' } : headers);
   res.end(body);
 }
 

@@ -84,6 +84,36 @@ export async function withoutBody(answer: BytesAnswer | FileReply | Response): P
   return { kind: 'bytes', status: answer.status, headers: answer.headers, body: undefined };
 }
 
+/** `headers` and `extra`; a `vary` in both keeps both. */
+const mergeHeaders = (headers: AnswerHeaders, extra: AnswerHeaders): AnswerHeaders => {
+  const merged = { ...headers, ...extra };
+  if (headers.vary && extra.vary) merged.vary = `${headers.vary}, ${extra.vary}`;
+  return merged;
+};
+
+/** `response` with `extra` headers; a Response whose headers cannot change is copied, its body kept. */
+function decorateResponse(response: Response, extra: AnswerHeaders): Response {
+  const apply = (target: Response) => {
+    for (const [name, value] of Object.entries(extra)) {
+      if (name === 'vary') target.headers.append(name, value);
+      else target.headers.set(name, value);
+    }
+    return target;
+  };
+  try {
+    return apply(response);
+  } catch {
+    // A Response whose headers are immutable (one from fetch): the first set throws, before any change.
+    return apply(new Response(response.body, response));
+  }
+}
+
+/** `answer` with `extra` headers, whatever its kind; a file answer keeps its `done` and `open`. */
+export function withHeaders<A extends Answer>(answer: A, extra: AnswerHeaders): A {
+  if (answer instanceof Response) return decorateResponse(answer, extra) as A;
+  return { ...answer, headers: mergeHeaders(answer.headers, extra) };
+}
+
 /** The answer as a web Response; a file's bytes come as a stream that calls `done` once over. */
 export function toResponse(answer: Answer): Response {
   if (answer instanceof Response) return answer;

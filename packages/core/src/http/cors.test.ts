@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Answer, BytesAnswer, FileAnswer } from './answer.js';
+import { type Answer, type BytesAnswer, type FileAnswer, withHeaders } from './answer.js';
 import {
   CORS_ALLOW_HEADERS,
   CORS_EXPOSE_HEADERS,
@@ -8,7 +8,6 @@ import {
   normaliseOrigins,
   parseOrigin,
   withCors,
-  withHeaders,
 } from './cors.js';
 
 const APP = 'https://app.example';

@@ -1,4 +1,4 @@
-import type { Answer, AnswerHeaders, BytesAnswer } from './answer.js';
+import { type Answer, type AnswerHeaders, type BytesAnswer, withHeaders } from './answer.js';
 import { type ConnectionInfo, checkRequestTarget, requestPath } from './request-target.js';
 
 /** Which browser origins may call vodkit: exact origins (`https://app.example`), or `*` for any. */
@@ -46,36 +46,6 @@ export function normaliseOrigins(origins: CorsOptions['origins']): readonly stri
     if (origin === undefined) throw new Error(`cors.origins: "${text}" is not an origin (scheme://host[:port])`);
     return origin;
   });
-}
-
-/** `headers` and `extra`; a `vary` in both keeps both. */
-const mergeHeaders = (headers: AnswerHeaders, extra: AnswerHeaders): AnswerHeaders => {
-  const merged = { ...headers, ...extra };
-  if (headers.vary && extra.vary) merged.vary = `${headers.vary}, ${extra.vary}`;
-  return merged;
-};
-
-/** `response` with `extra` headers; a Response whose headers cannot change is copied, its body kept. */
-function decorateResponse(response: Response, extra: AnswerHeaders): Response {
-  const apply = (target: Response) => {
-    for (const [name, value] of Object.entries(extra)) {
-      if (name === 'vary') target.headers.append(name, value);
-      else target.headers.set(name, value);
-    }
-    return target;
-  };
-  try {
-    return apply(response);
-  } catch {
-    // A Response whose headers are immutable (one from fetch): the first set throws, before any change.
-    return apply(new Response(response.body, response));
-  }
-}
-
-/** `answer` with `extra` headers, whatever its kind; a file answer keeps its `done` and `open`. */
-export function withHeaders(answer: Answer, extra: AnswerHeaders): Answer {
-  if (answer instanceof Response) return decorateResponse(answer, extra);
-  return { ...answer, headers: mergeHeaders(answer.headers, extra) };
 }
 
 export interface Cors {

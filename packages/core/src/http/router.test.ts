@@ -113,6 +113,22 @@ describe('router', () => {
     expect(methodsAt('/api/user/alice')).toBe('DELETE, GET, HEAD');
     expect(methodsAt('/stream/videos/x')).toBe('GET, HEAD');
     expect(methodsAt('/nowhere')).toBeUndefined();
+    // tus's HEAD and OPTIONS routes, declared through metadata.method.
+    expect(methodsAt('/upload/resumable/x')).toBe('DELETE, HEAD, OPTIONS, PATCH');
+    expect(methodsAt('/upload/videos/x/resumable')).toBe('OPTIONS, POST');
+  });
+
+  it('serves the HEAD and OPTIONS routes that metadata.method declares, and no GET there', () => {
+    const id = 'a'.repeat(32);
+    expect(match('HEAD', `/upload/resumable/${id}`)).toMatchObject({
+      route: { name: 'resumable.uploadOffset', method: 'HEAD' },
+      params: { upload_id: id },
+    });
+    expect(match('OPTIONS', `/upload/resumable/${id}`).route.name).toBe('resumable.discoverUpload');
+    expect(match('OPTIONS', '/upload/videos/x/resumable').route.name).toBe('resumable.discoverCreation');
+    const refused = matchError('GET', `/upload/resumable/${id}`);
+    expect(refused.code).toBe('METHOD_NOT_ALLOWED');
+    expect(refused.headers).toEqual({ allow: 'DELETE, HEAD, OPTIONS, PATCH' });
   });
 
   it('serves HEAD with the GET route', () => {

@@ -4,6 +4,8 @@ import { VodkitError } from '../errors/vodkit-error.js';
 export interface CompiledRoute {
   /** Dotted key of the route in the contract, such as `api.register`. */
   name: string;
+  /** The HTTP method it serves: `metadata.method` for the HEAD and OPTIONS routes ts-rest cannot declare. */
+  method: string;
   route: AppRoute;
   pattern: RegExp;
   paramNames: string[];
@@ -26,7 +28,16 @@ const compile = (name: string, route: AppRoute): CompiledRoute => {
       return '([^/]+)';
     })
     .join('/');
-  return { name, route, pattern: new RegExp(`^${source}$`), paramNames };
+  return { name, method: routeMethod(route), route, pattern: new RegExp(`^${source}$`), paramNames };
+};
+
+/**
+ * The method a contract route serves. ts-rest declares GET, POST, PUT, PATCH and DELETE only; a
+ * HEAD or OPTIONS route (tus's) is written as GET with its real method in `metadata.method`.
+ */
+export const routeMethod = (route: AppRoute): string => {
+  const declared = (route.metadata as { method?: unknown } | undefined)?.method;
+  return typeof declared === 'string' ? declared : route.method;
 };
 
 /** Every route of a contract, flattened with the dotted names of their keys. */
@@ -53,10 +64,10 @@ const decodeSegment = (segment: string, name: string) => {
  */
 export function createMethodLookup(routes: readonly CompiledRoute[]) {
   const byPattern = new Map<string, { pattern: RegExp; methods: Set<string> }>();
-  for (const { route, pattern } of routes) {
+  for (const { method, pattern } of routes) {
     const entry = byPattern.get(pattern.source) ?? { pattern, methods: new Set<string>() };
-    entry.methods.add(route.method);
-    if (route.method === 'GET') entry.methods.add('HEAD');
+    entry.methods.add(method);
+    if (method === 'GET') entry.methods.add('HEAD');
     byPattern.set(pattern.source, entry);
   }
   const patterns = [...byPattern.values()].map(({ pattern, methods }) => ({ pattern, methods: [...methods] }));
@@ -71,14 +82,13 @@ export function createMethodLookup(routes: readonly CompiledRoute[]) {
 
 /**
  * Finds the route for a method and path. A path that exists under another
- * method is 405 with `Allow`; HEAD is served by the GET route.
+ * method is 405 with `Allow`; HEAD is served by the GET route where no HEAD route has the path.
  */
 export function createMatcher<T extends CompiledRoute>(routes: T[]) {
   const methodsAt = createMethodLookup(routes);
-  return (method: string, pathname: string): RouteMatch<T> => {
-    const lookup = method === 'HEAD' ? 'GET' : method;
+  const find = (method: string, pathname: string): RouteMatch<T> | undefined => {
     for (const route of routes) {
-      if (route.route.method !== lookup) continue;
+      if (route.method !== method) continue;
       const found = route.pattern.exec(pathname);
       if (!found) continue;
       const params: Record<string, string> = {};
@@ -87,6 +97,11 @@ export function createMatcher<T extends CompiledRoute>(routes: T[]) {
       });
       return { route, params };
     }
+    return undefined;
+  };
+  return (method: string, pathname: string): RouteMatch<T> => {
+    const found = find(method, pathname) ?? (method === 'HEAD' ? find('GET', pathname) : undefined);
+    if (found) return found;
     const allow = methodsAt(pathname);
     if (allow) throw new VodkitError('METHOD_NOT_ALLOWED', { headers: { allow } });
     throw new VodkitError('NOT_FOUND');

@@ -40,6 +40,7 @@ describe('parseConfig', () => {
       web: false,
       streamTokensPerClient: 16,
       streamIdleTimeoutMs: 60_000,
+      resumableExpiryMs: 24 * 3_600_000,
       databaseTimeoutMs: 5_000,
       shutdownTimeoutMs: 10_000,
       trustedProxies: [],
@@ -63,6 +64,7 @@ describe('parseConfig', () => {
       maxUploadBytes: defaults.maxUploadBytes,
       streamTokensPerClient: defaults.streamTokensPerClient,
       streamIdleTimeoutMs: defaults.streamIdleTimeoutMs,
+      resumableExpiryMs: defaults.resumableExpiryMs,
       databaseTimeoutMs: defaults.databaseTimeoutMs,
       shutdownTimeoutMs: defaults.shutdownTimeoutMs,
       sessionsPerUser: defaults.sessionsPerUser,
@@ -91,6 +93,7 @@ describe('parseConfig', () => {
       VODKIT_STREAM_TOKENS_PER_CLIENT: '2',
       VODKIT_STREAM_IDLE_TIMEOUT: '500ms',
       VODKIT_DATABASE_TIMEOUT: '2s',
+      VODKIT_RESUMABLE_EXPIRY: '2h',
       VODKIT_SHUTDOWN_TIMEOUT: '1m',
       VODKIT_TRUSTED_PROXIES: '10.0.0.1, ::1',
       VODKIT_SESSIONS_PER_USER: '5',
@@ -112,6 +115,7 @@ describe('parseConfig', () => {
       web: false,
       streamTokensPerClient: 2,
       streamIdleTimeoutMs: 500,
+      resumableExpiryMs: 2 * 3_600_000,
       databaseTimeoutMs: 2_000,
       shutdownTimeoutMs: 60_000,
       trustedProxies: ['10.0.0.1', '::1'],
@@ -125,6 +129,7 @@ describe('parseConfig', () => {
   });
 
   it.each([
+    ['--resumable-expiry', ['--resumable-expiry', '500ms']],
     ['--stream-idle-timeout', ['--stream-idle-timeout', 'soon']],
     ['--stream-idle-timeout', ['--stream-idle-timeout', '10ms']],
     ['--database-timeout', ['--database-timeout', '-1s']],

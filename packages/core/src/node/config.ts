@@ -19,6 +19,7 @@ export interface VodkitConfig {
   web: boolean;
   streamTokensPerClient: number;
   streamIdleTimeoutMs: number;
+  resumableExpiryMs: number;
   databaseTimeoutMs: number;
   shutdownTimeoutMs: number;
   /** Peers whose X-Forwarded-For names the client. */
@@ -74,6 +75,8 @@ function sizeText(bytes: number) {
 
 /** A default duration as a flag writes it: `60s`. */
 const secondsText = (ms: number) => `${ms / 1000}s`;
+/** In whole hours when it is some. */
+const hoursText = (ms: number) => (ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : secondsText(ms));
 
 /**
  * The flags of the CLI, each with its environment variable, its default (from `defaults`)
@@ -146,6 +149,12 @@ export const flags = {
     value: '<duration>',
     default: secondsText(defaults.streamIdleTimeoutMs),
     description: 'a stream or upload that moves no byte for this long ends and gives its token back',
+  },
+  'resumable-expiry': {
+    env: 'VODKIT_RESUMABLE_EXPIRY',
+    value: '<duration>',
+    default: hoursText(defaults.resumableExpiryMs),
+    description: 'an unfinished resumable (tus) upload expires this long after its last bytes; its bytes are removed',
   },
   'database-timeout': {
     env: 'VODKIT_DATABASE_TIMEOUT',
@@ -420,6 +429,7 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
     web,
     streamTokensPerClient: integer('stream-tokens-per-client', text('stream-tokens-per-client') ?? '', 1, 1_000_000),
     streamIdleTimeoutMs: duration('stream-idle-timeout', text('stream-idle-timeout') ?? '', 100, 3_600_000),
+    resumableExpiryMs: duration('resumable-expiry', text('resumable-expiry') ?? '', 1_000, 30 * 86_400_000),
     databaseTimeoutMs: duration('database-timeout', text('database-timeout') ?? '', 100, 600_000),
     shutdownTimeoutMs: duration('shutdown-timeout', text('shutdown-timeout') ?? '', 0, 3_600_000),
     trustedProxies: addresses('trusted-proxies', text('trusted-proxies') ?? ''),

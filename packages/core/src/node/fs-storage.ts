@@ -1,12 +1,12 @@
 import { createReadStream, createWriteStream, type Stats } from 'node:fs';
-import { link, mkdir, open, readdir, rm, stat, unlink } from 'node:fs/promises';
+import { type FileHandle, link, mkdir, open, readdir, rm, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { VodkitError } from '../errors/vodkit-error.js';
-import type { FileSource, PutResult, StoredFile, VideoStorage } from '../storage/types.js';
+import type { FileSource, PartWriter, PutResult, StoredFile, VideoStorage } from '../storage/types.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** `<host>.<pid>.<storage instance>.<random>.part`; earlier versions wrote `<pid>.<random>.part`. */
@@ -26,10 +26,18 @@ const thisHost =
     .replace(/[^A-Za-z0-9-]/g, '-')
     .slice(0, 63) || 'host';
 
+const UPLOAD_ID = /^[0-9a-f]{32}$/;
+
 /** Paths are built only from canonical UUIDs: nothing a client sends can point elsewhere. */
 const checkedId = (videoId: string) => {
   if (!UUID.test(videoId)) throw new TypeError(`Not a video id: ${JSON.stringify(videoId)}`);
   return videoId;
+};
+
+/** The same for resumable uploads, whose ids are 32 hex digits. */
+const checkedUploadId = (uploadId: string) => {
+  if (!UPLOAD_ID.test(uploadId)) throw new TypeError(`Not an upload id: ${JSON.stringify(uploadId)}`);
+  return uploadId;
 };
 
 const isAlive = (pid: number) => {
@@ -81,17 +89,24 @@ export interface FsStorage extends VideoStorage {
   readonly videosDir: string;
 }
 
+/** Turns a full disk into 507 for the client. */
+const storageError = (error: unknown) =>
+  NO_SPACE.has(code(error) ?? '') ? new VodkitError('INSUFFICIENT_STORAGE', { cause: error }) : error;
+
 /**
  * Video files on the local disk: `<dataDir>/videos/<uuid>`, written through
  * `<dataDir>/tmp/<pid>.<random>.part`. Opening it removes temporary files whose
  * process is gone (a crash mid-upload), and only those, so instances sharing the
- * directory keep their uploads in flight.
+ * directory keep their uploads in flight. Resumable uploads keep their bytes in
+ * `<dataDir>/uploads/<video uuid>.<upload id>.part` until they are whole.
  */
 export async function fsStorage(dataDir: string): Promise<FsStorage> {
   const videosDir = join(dataDir, 'videos');
   const tmpDir = join(dataDir, 'tmp');
+  const uploadsDir = join(dataDir, 'uploads');
   await mkdir(videosDir, { recursive: true });
   await mkdir(tmpDir, { recursive: true });
+  await mkdir(uploadsDir, { recursive: true });
   for (const name of await readdir(tmpDir)) {
     const path = join(tmpDir, name);
     const found = await stat(path).catch(() => undefined);
@@ -102,12 +117,27 @@ export async function fsStorage(dataDir: string): Promise<FsStorage> {
   const tempPrefix = `${thisHost}.${process.pid}.${instance}`;
 
   const pathOf = (videoId: string) => join(videosDir, checkedId(videoId));
+  const partOf = (videoId: string, uploadId: string) =>
+    join(uploadsDir, `${checkedId(videoId)}.${checkedUploadId(uploadId)}.part`);
+
+  /** Links a durable file into place as the video's; the first file wins. */
+  const linkIntoPlace = async (from: string, videoId: string): Promise<PutResult> => {
+    const target = pathOf(videoId);
+    try {
+      // link() fails when the target exists, where rename() would replace it: the first upload wins.
+      await link(from, target);
+    } catch (error) {
+      if (code(error) === 'EEXIST') return { kind: 'exists' };
+      throw error;
+    }
+    return { kind: 'stored', file: storedFile(await stat(target)) };
+  };
 
   return {
     videosDir,
 
     async put(videoId, body, signal): Promise<PutResult> {
-      const target = pathOf(videoId);
+      checkedId(videoId);
       const temp = join(tmpDir, `${tempPrefix}.${crypto.randomUUID().replace(/-/g, '')}.part`);
       try {
         const source = Readable.fromWeb(body as NodeReadableStream<Uint8Array>, {
@@ -119,17 +149,9 @@ export async function fsStorage(dataDir: string): Promise<FsStorage> {
         // Durable before it becomes visible: a crash after the link never leaves a short file in place.
         const written = await open(temp, 'r+');
         await written.sync().finally(() => written.close());
-        try {
-          // link() fails when the target exists, where rename() would replace it: the first upload wins.
-          await link(temp, target);
-        } catch (error) {
-          if (code(error) === 'EEXIST') return { kind: 'exists' };
-          throw error;
-        }
-        return { kind: 'stored', file: storedFile(await stat(target)) };
+        return await linkIntoPlace(temp, videoId);
       } catch (error) {
-        if (NO_SPACE.has(code(error) ?? '')) throw new VodkitError('INSUFFICIENT_STORAGE', { cause: error });
-        throw error;
+        throw storageError(error);
       } finally {
         await unlink(temp).catch(() => {});
       }
@@ -156,5 +178,87 @@ export async function fsStorage(dataDir: string): Promise<FsStorage> {
     async delete(videoId) {
       await rm(pathOf(videoId), { force: true });
     },
+
+    openPart: async (videoId, uploadId, offset) => openPart(partOf(videoId, uploadId), offset),
+
+    async readPartHead(videoId, uploadId, length) {
+      const handle = await open(partOf(videoId, uploadId), 'r').catch((error: unknown) => {
+        if (code(error) === 'ENOENT') return undefined;
+        throw error;
+      });
+      if (!handle) return new Uint8Array(0);
+      try {
+        const buffer = new Uint8Array(length);
+        const { bytesRead } = await handle.read(buffer, 0, length, 0);
+        return buffer.subarray(0, bytesRead);
+      } finally {
+        await handle.close();
+      }
+    },
+
+    async finishPart(videoId, uploadId) {
+      const part = partOf(videoId, uploadId);
+      const result = await linkIntoPlace(part, videoId);
+      // The bytes live on under the video's name; the part's name goes.
+      if (result.kind === 'stored') await unlink(part).catch(() => {});
+      return result;
+    },
+
+    async deleteParts(videoId, uploadId) {
+      if (uploadId !== undefined) {
+        await rm(partOf(videoId, uploadId), { force: true });
+        return;
+      }
+      const prefix = `${checkedId(videoId)}.`;
+      for (const name of await readdir(uploadsDir)) {
+        if (name.startsWith(prefix)) await rm(join(uploadsDir, name), { force: true });
+      }
+    },
+  };
+}
+
+/** Opens a part file for appending at `offset`, as `VideoStorage.openPart` describes. */
+async function openPart(path: string, offset: number): Promise<PartWriter | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, offset === 0 ? 'w' : 'r+', 0o644);
+  } catch (error) {
+    if (code(error) === 'ENOENT') return undefined;
+    throw storageError(error);
+  }
+  try {
+    const { size } = await handle.stat();
+    if (size < offset) {
+      await handle.close();
+      return undefined;
+    }
+    // Bytes past the recorded offset were written by a request that died before recording them.
+    if (size > offset) await handle.truncate(offset);
+  } catch (error) {
+    await handle.close();
+    throw storageError(error);
+  }
+  let position = offset;
+  return {
+    async write(chunks) {
+      try {
+        let total = 0;
+        for (const chunk of chunks) total += chunk.byteLength;
+        let written = (await handle.writev(chunks as Uint8Array[], position)).bytesWritten;
+        position += written;
+        // A short write (rare on a regular file) goes on from the first byte not written.
+        if (written < total) {
+          const rest = Buffer.concat(chunks as Uint8Array[]).subarray(written);
+          for (let at = 0; at < rest.byteLength; at += written) {
+            written = (await handle.write(rest, at, rest.byteLength - at, position)).bytesWritten;
+            position += written;
+          }
+        }
+      } catch (error) {
+        throw storageError(error);
+      }
+    },
+    sync: () => handle.datasync().catch((error: unknown) => Promise.reject(storageError(error))),
+    close: () => handle.close(),
   };
 }

@@ -17,7 +17,7 @@ export function backoffDelay(attempts: number, baseDelayMs: number, maxDelayMs: 
 export interface ExecutorOptions extends BackoffOptions {
   channel: Channel<ClaimedDeletion>;
   queue: Pick<DeletionClaims, 'complete' | 'fail'>;
-  storage: Pick<VideoStorage, 'delete'>;
+  storage: Pick<VideoStorage, 'delete' | 'deleteParts'>;
   owner: string;
   concurrency: number;
   clock: () => number;
@@ -37,8 +37,10 @@ export function runExecutors(options: ExecutorOptions): Promise<void> {
 
   const execute = async ({ videoId, attempts }: ClaimedDeletion) => {
     try {
-      // A missing file resolves too: the storage counts it as removed.
+      // A missing file resolves too: the storage counts it as removed. So do the bytes of its
+      // unfinished resumable upload, whose row goes with the video's.
       await storage.delete(videoId);
+      await storage.deleteParts(videoId);
       if (!(await queue.complete(videoId, owner))) {
         // Our lease expired and another instance took the row: the file is gone, it finishes the row.
         logger.info('deletion lease lost before completion', { videoId });

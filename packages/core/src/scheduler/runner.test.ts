@@ -59,6 +59,8 @@ function fakeStorage(delayMs = 0, failures = new Map<string, number>()) {
   let active = 0;
   let mostActive = 0;
   const storage = {
+    /** Parts of resumable uploads: none here. */
+    async deleteParts() {},
     async delete(videoId: string) {
       calls.push(videoId);
       mostActive = Math.max(mostActive, ++active);

@@ -28,7 +28,7 @@ export interface SchedulerOptions {
 
 export interface DeletionRunnerOptions extends SchedulerOptions {
   queue: DeletionClaims;
-  storage: Pick<VideoStorage, 'delete'>;
+  storage: Pick<VideoStorage, 'delete' | 'deleteParts'>;
   clock?: () => number;
   logger?: Logger;
 }

@@ -4,6 +4,7 @@ import { windowStart } from './rate-window.js';
 import type {
   CommentRecord,
   DeletionRecord,
+  ResumableUploadRecord,
   SessionRecord,
   Store,
   UserRecord,
@@ -11,10 +12,6 @@ import type {
   VideoView,
 } from './types.js';
 
-/**
- * A row as stored or handed out: Dates are mutable, so sharing one with the caller
- * would let a later `setTime` change the stored row, which MySQL never does.
- */
 /** A queue row with its lease, which only the queue's own methods see. */
 interface DeletionRow extends DeletionRecord {
   leaseOwner: string | null;
@@ -25,6 +22,33 @@ interface DeletionRow extends DeletionRecord {
 const byDue = (a: DeletionRecord, b: DeletionRecord) =>
   a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime() || (a.videoId < b.videoId ? -1 : a.videoId > b.videoId ? 1 : 0);
 
+/** A resumable upload with its lease, which only the repository's own methods see. */
+interface UploadRow extends ResumableUploadRecord {
+  leaseOwner: string | null;
+  leaseUntil: Date | null;
+}
+
+/** Same order as the SQL stores: expiry, then id. */
+const byExpiry = (a: UploadRow, b: UploadRow) =>
+  a.expiresAt.getTime() - b.expiresAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** A lease still held at `now`: it ends at `leaseUntil`, and from then on anyone may take the upload. */
+const leaseLive = (row: UploadRow, now: Date) => row.leaseUntil !== null && row.leaseUntil.getTime() > now.getTime();
+
+/** The upload as handed out: its own Dates, without the lease. */
+const uploadRecord = (row: ResumableUploadRecord): ResumableUploadRecord => ({
+  id: row.id,
+  videoId: row.videoId,
+  length: row.length,
+  offset: row.offset,
+  expiresAt: new Date(row.expiresAt.getTime()),
+  createdAt: new Date(row.createdAt.getTime()),
+});
+
+/**
+ * A row as stored or handed out: Dates are mutable, so sharing one with the caller
+ * would let a later `setTime` change the stored row, which MySQL never does.
+ */
 const copy = <T extends object>(row: T): T => {
   const clone = { ...row } as Record<string, unknown>;
   for (const key in clone) {
@@ -47,6 +71,7 @@ export function memoryStore(): Store {
   const videos = new Map<string, VideoRecord>();
   const comments = new Map<string, CommentRecord>();
   const deletions = new Map<string, DeletionRow>();
+  const uploads = new Map<string, UploadRow>();
   /** Rate counters: key → the window they count in and the count. */
   const counters = new Map<string, { start: number; end: number; hits: number }>();
   let closed = false;
@@ -73,6 +98,17 @@ export function memoryStore(): Store {
         claimedUntil: null,
       });
     }
+  };
+
+  /** Removes every upload of the video (at most one); the ones removed. */
+  const removeUploads = (videoId: string) => {
+    const removed: UploadRow[] = [];
+    for (const [id, row] of uploads) {
+      if (row.videoId !== videoId) continue;
+      uploads.delete(id);
+      removed.push(row);
+    }
+    return removed;
   };
 
   const leasedBy = (videoId: string, owner: string) => {
@@ -225,6 +261,63 @@ export function memoryStore(): Store {
         }));
       },
     },
+    uploads: {
+      async create(upload) {
+        open();
+        if (videos.get(upload.videoId)?.status !== 'pending') return 'no-video';
+        // As the primary key of the SQL stores refuses it (128 random bits never collide).
+        const taken = uploads.get(upload.id);
+        if (taken && taken.videoId !== upload.videoId)
+          throw new Error('A resumable upload of another video has this id.');
+        const replaced = removeUploads(upload.videoId).map(uploadRecord);
+        uploads.set(upload.id, { ...uploadRecord(upload), leaseOwner: null, leaseUntil: null });
+        return { replaced };
+      },
+      async find(id, now) {
+        open();
+        const row = uploads.get(id);
+        return row && row.expiresAt > now ? uploadRecord(row) : undefined;
+      },
+      async acquire(id, owner, now, leaseUntil) {
+        open();
+        const row = uploads.get(id);
+        if (!row || row.expiresAt <= now) return undefined;
+        if (row.leaseOwner !== owner && leaseLive(row, now)) return 'busy';
+        row.leaseOwner = owner;
+        row.leaseUntil = new Date(leaseUntil.getTime());
+        return uploadRecord(row);
+      },
+      async checkpoint(id, owner, progress) {
+        open();
+        const row = uploads.get(id);
+        if (!row || row.leaseOwner !== owner) return false;
+        row.offset = progress.offset;
+        row.expiresAt = new Date(progress.expiresAt.getTime());
+        row.leaseUntil = progress.leaseUntil && new Date(progress.leaseUntil.getTime());
+        if (row.leaseUntil === null) row.leaseOwner = null;
+        return true;
+      },
+      async delete(id, owner) {
+        open();
+        const row = uploads.get(id);
+        if (!row || (owner !== undefined && row.leaseOwner !== owner)) return false;
+        return uploads.delete(id);
+      },
+      async expired(now, limit) {
+        open();
+        return [...uploads.values()]
+          .filter((row) => row.expiresAt <= now && !leaseLive(row, now))
+          .sort(byExpiry)
+          .slice(0, Math.max(0, Math.floor(limit)))
+          .map(uploadRecord);
+      },
+      async deleteExpired(id, now) {
+        open();
+        const row = uploads.get(id);
+        if (!row || row.expiresAt > now || leaseLive(row, now)) return false;
+        return uploads.delete(id);
+      },
+    },
     deletions: {
       async list(limit) {
         open();
@@ -268,6 +361,7 @@ export function memoryStore(): Store {
         open();
         if (!leasedBy(videoId, owner)) return false;
         for (const [id, comment] of comments) if (comment.videoId === videoId) comments.delete(id);
+        removeUploads(videoId);
         videos.delete(videoId);
         deletions.delete(videoId);
         return true;

@@ -125,6 +125,63 @@ export interface CommentRepository {
   listByVideo(videoId: string, page: PageRequest): Promise<CommentView[]>;
 }
 
+/**
+ * A resumable (tus) upload as stored. Its bytes are in the video storage, under its video and id;
+ * the store holds how many of them are durable and who may write more.
+ */
+export interface ResumableUploadRecord {
+  /** Unguessable: 32 lower-case hex digits (128 random bits). */
+  id: string;
+  videoId: string;
+  /** The whole file's size in bytes, from `Upload-Length`. */
+  length: number;
+  /** Bytes stored durably so far; the next write starts here. */
+  offset: number;
+  /** Unfinished after this, the upload is gone: its bytes and row are removed by the scheduler. */
+  expiresAt: Date;
+  createdAt: Date;
+}
+
+/**
+ * The unfinished resumable uploads. A video has at most one. Writes to an upload go under a lease,
+ * so two requests (on one instance or on several sharing the store) never append at once; a lease
+ * whose holder died ends at its time and the upload can be taken again.
+ */
+export interface ResumableUploadRepository {
+  /**
+   * Stores a new upload of a `pending` video, replacing the video's unfinished one (leased or not)
+   * in the same transaction; the replaced ones come back, so their bytes can be removed. `no-video`
+   * when the video is gone, being deleted or not `pending`; nothing is changed then.
+   */
+  create(upload: ResumableUploadRecord): Promise<{ replaced: ResumableUploadRecord[] } | 'no-video'>;
+  /** The upload, if it exists and has not expired at `now`. */
+  find(id: string, now: Date): Promise<ResumableUploadRecord | undefined>;
+  /**
+   * Leases the upload to `owner` until `leaseUntil`, unless another owner holds a lease still live
+   * at `now` (`busy`, nothing changed). Undefined when the upload is gone or expired at `now`.
+   */
+  acquire(id: string, owner: string, now: Date, leaseUntil: Date): Promise<ResumableUploadRecord | 'busy' | undefined>;
+  /**
+   * Records progress while `owner` holds the lease (even past its time, as long as nobody took it):
+   * the offset, the expiry, and the lease extended to `leaseUntil` or given back with `null`. False,
+   * and nothing changed, when the lease is no longer `owner`'s or the upload is gone.
+   */
+  checkpoint(
+    id: string,
+    owner: string,
+    progress: { offset: number; expiresAt: Date; leaseUntil: Date | null },
+  ): Promise<boolean>;
+  /**
+   * Removes the upload; with `owner`, only while that owner holds its lease. False when nothing was
+   * removed. Removing a video (the scheduler's `complete`) removes its uploads with it.
+   */
+  delete(id: string, owner?: string): Promise<boolean>;
+  /** Up to `limit` uploads expired at `now` whose lease (if any) has ended, the earliest expired first. */
+  expired(now: Date, limit: number): Promise<ResumableUploadRecord[]>;
+  /** Removes the upload only if it is still expired at `now` with no live lease; false otherwise. */
+  deleteExpired(id: string, now: Date): Promise<boolean>;
+}
+
 /** Everything vodkit keeps. One implementation per backend; all of them pass the same suite. */
 export interface Store {
   readonly kind: string;
@@ -132,6 +189,7 @@ export interface Store {
   readonly sessions: SessionRepository;
   readonly videos: VideoRepository;
   readonly comments: CommentRepository;
+  readonly uploads: ResumableUploadRepository;
   readonly deletions: DeletionQueue;
   readonly limits: RateLimits;
   /** Rejects when the backend does not answer. */

@@ -1,5 +1,12 @@
 // Records for the store suite, made with Web Crypto so that the suite runs wherever vitest does.
-import type { CommentRecord, PagePosition, SessionRecord, UserRecord, VideoRecord } from '../store/types.js';
+import type {
+  CommentRecord,
+  PagePosition,
+  ResumableUploadRecord,
+  SessionRecord,
+  UserRecord,
+  VideoRecord,
+} from '../store/types.js';
 
 const randomUUID = () => crypto.randomUUID();
 const randomBytes = (size: number) => crypto.getRandomValues(new Uint8Array(size));
@@ -56,6 +63,20 @@ export const newComment = (
   authorId,
   content: 'a comment',
   createdAt,
+  ...overrides,
+});
+
+/** A resumable upload id as vodkit makes them: 128 random bits, 32 lower-case hex digits. */
+export const newUploadId = (): string => hex(randomBytes(16));
+
+/** A new resumable upload of `videoId`: nothing stored yet, created at T0, expiring a day later. */
+export const newUpload = (videoId: string, overrides: Partial<ResumableUploadRecord> = {}): ResumableUploadRecord => ({
+  id: newUploadId(),
+  videoId,
+  length: 1_000_000,
+  offset: 0,
+  expiresAt: at(24 * 3_600_000),
+  createdAt: at(0),
   ...overrides,
 });
 

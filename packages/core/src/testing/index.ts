@@ -3,14 +3,16 @@
 import { describe } from 'vitest';
 import { storeGuards } from './store-guards.js';
 import { storeReadsAndWrites } from './store-suite.js';
+import { storeUploads } from './store-uploads.js';
 import type { StoreSuiteTarget } from './target.js';
 
 export type { OpenedStore, StoreSuiteTarget } from './target.js';
 
 /**
  * Registers the tests every `Store` adapter must pass, under `describe(name)`: users, sessions,
- * videos, comments, the deletion queue and rate counters, paging, Dates to the millisecond in UTC,
- * Unicode at full length, and the guards (writes racing a deletion, the session cap, sweeps).
+ * videos, comments, resumable uploads and their leases, the deletion queue and rate counters,
+ * paging, Dates to the millisecond in UTC, Unicode at full length, and the guards (writes racing a
+ * deletion, the session cap, sweeps).
  * Call it at the top level of a vitest test file; `target.open()` gives each test a new, empty store.
  *
  * @example
@@ -31,5 +33,6 @@ export function storeSuite(name: string, target: StoreSuiteTarget): void {
   describe(name, () => {
     storeReadsAndWrites(target);
     storeGuards(target);
+    storeUploads(target);
   });
 }

@@ -146,4 +146,26 @@ export const migrations: Migration[] = [
       ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
     ],
   },
+  {
+    version: 4,
+    name: 'resumable uploads',
+    // One statement: the table comes whole with its keys, or not at all, and a run again finds it.
+    statements: [
+      // One unfinished upload per video at most (uq_resumable_uploads_video); removing the video
+      // removes it. uploads.expired: WHERE expires_at <= ? ORDER BY expires_at, id.
+      `CREATE TABLE IF NOT EXISTS resumable_uploads (
+        id CHAR(32) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,
+        video_id ${ids},
+        length BIGINT UNSIGNED NOT NULL,
+        upload_offset BIGINT UNSIGNED NOT NULL,
+        expires_at DATETIME(3) NOT NULL,
+        created_at DATETIME(3) NOT NULL,
+        lease_owner VARCHAR(64) NULL,
+        lease_until DATETIME(3) NULL,
+        UNIQUE KEY uq_resumable_uploads_video (video_id),
+        KEY ix_resumable_uploads_expiry (expires_at),
+        CONSTRAINT fk_resumable_uploads_video FOREIGN KEY (video_id) REFERENCES videos (id) ON DELETE CASCADE
+      ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+    ],
+  },
 ];

@@ -6,6 +6,7 @@ import { mysqlComments, mysqlVideos } from './content.js';
 import { createDatabase } from './database.js';
 import { mysqlDeletions } from './deletions.js';
 import { migrate } from './migrate.js';
+import { mysqlUploads } from './uploads.js';
 
 /** Options of `mysqlStore`. */
 export interface MysqlStoreOptions {
@@ -51,6 +52,7 @@ function createMysqlStore(pool: Pool, options: { timeoutMs?: number } = {}): Sto
     sessions: mysqlSessions(db),
     videos: mysqlVideos(db),
     comments: mysqlComments(db),
+    uploads: mysqlUploads(db),
     deletions: mysqlDeletions(db),
     limits: mysqlLimits(db),
     async ping() {

@@ -96,6 +96,27 @@ export const sqliteMigrations: SqliteMigration[] = [
       CREATE INDEX ix_rate_limits_expiry ON rate_limits (expires_at);
     `,
   },
+  {
+    version: 4,
+    name: 'resumable uploads',
+    sql: `
+      -- One unfinished upload per video at most; removing the video removes it.
+      CREATE TABLE resumable_uploads (
+        id TEXT NOT NULL PRIMARY KEY CHECK (length(id) <= 32),
+        video_id TEXT NOT NULL,
+        length INTEGER NOT NULL CHECK (length >= 0),
+        upload_offset INTEGER NOT NULL CHECK (upload_offset >= 0),
+        expires_at INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        lease_owner TEXT NULL CHECK (length(lease_owner) <= 64),
+        lease_until INTEGER NULL,
+        CONSTRAINT fk_resumable_uploads_video FOREIGN KEY (video_id) REFERENCES videos (id) ON DELETE CASCADE
+      ) STRICT;
+      CREATE UNIQUE INDEX uq_resumable_uploads_video ON resumable_uploads (video_id);
+      -- uploads.expired: WHERE expires_at <= ? ORDER BY expires_at, id.
+      CREATE INDEX ix_resumable_uploads_expiry ON resumable_uploads (expires_at);
+    `,
+  },
 ];
 
 /**

@@ -6,6 +6,7 @@ import { codeOf, createDatabase } from './database.js';
 import { sqliteDeletions } from './deletions.js';
 import type { SqliteDriver } from './driver.js';
 import { migrateSqlite } from './migrations.js';
+import { sqliteUploads } from './uploads.js';
 
 /** Options of `sqliteStore`. */
 export interface SqliteStoreOptions {
@@ -81,6 +82,7 @@ export function sqliteStore(driver: SqliteDriver, options: SqliteStoreOptions = 
     sessions: sqliteSessions(db),
     videos: sqliteVideos(db),
     comments: sqliteComments(db),
+    uploads: sqliteUploads(db),
     deletions: sqliteDeletions(db),
     limits: sqliteLimits(db),
     ping: () =>

@@ -1,0 +1,197 @@
+import { isVodkitError, VodkitError } from '../errors/vodkit-error.js';
+import type { VideoStorage } from '../storage/types.js';
+import type { ResumableUploadRecord, Store } from '../store/types.js';
+import { SNIFF_BYTES, sniffVideo } from '../upload/sniff.js';
+
+/** How appends to a resumable upload share it with other requests and instances. */
+export interface AppendTiming {
+  /** Milliseconds since the epoch. */
+  clock: () => number;
+  /** How long a lease lasts unless renewed: what a dead instance's upload waits before another takes it. */
+  leaseMs: number;
+  /** How often a long append makes its bytes durable, records them and renews its lease. */
+  checkpointMs: number;
+  /** Unfinished uploads expire this long after their last recorded bytes. */
+  expiryMs: number;
+}
+
+/** Bytes gathered from the body before one write: large writes, and a checkpoint check per megabyte, not per packet. */
+const BATCH_BYTES = 1024 * 1024;
+
+const concat = (chunks: readonly Uint8Array[], length: number) => {
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk.subarray(0, length - at), at);
+    at += chunk.byteLength;
+    if (at >= length) break;
+  }
+  return out;
+};
+
+const TIMED_OUT = Symbol('timed out');
+
+/**
+ * Reads the body in batches of up to BATCH_BYTES: an empty batch at its end. A batch that has
+ * bytes also ends at `deadline`, so a slow client's bytes are recorded on time too; the read
+ * still waiting then is kept for the next batch. A body that fails (the client went, it stalled)
+ * hands over the bytes it brought first: every byte that arrived is kept.
+ */
+function batches(reader: ReadableStreamDefaultReader<Uint8Array>, clock: () => number) {
+  let pending: Promise<ReadableStreamReadResult<Uint8Array>> | undefined;
+  /** A read that may be left waiting while the batch is written: its failure is seen when it is awaited next. */
+  const read = () => {
+    const next = reader.read();
+    next.catch(() => {});
+    return next;
+  };
+  const readBy = async (deadline: number) => {
+    pending ??= read();
+    const wait = deadline - clock();
+    if (wait <= 0) return TIMED_OUT;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
+      timer = setTimeout(() => resolve(TIMED_OUT), wait);
+    });
+    try {
+      return await Promise.race([pending, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  /** A read that failed after bytes of a batch came: those bytes are written first, then it is thrown. */
+  let failure: { error: unknown } | undefined;
+  return async (deadline: number) => {
+    if (failure) throw failure.error;
+    const chunks: Uint8Array[] = [];
+    let length = 0;
+    while (length < BATCH_BYTES) {
+      let result: ReadableStreamReadResult<Uint8Array> | typeof TIMED_OUT;
+      try {
+        result = chunks.length === 0 ? await (pending ??= read()) : await readBy(deadline);
+      } catch (error) {
+        if (chunks.length === 0) throw error;
+        failure = { error };
+        break;
+      }
+      if (result === TIMED_OUT) break;
+      pending = undefined;
+      if (result.done) break;
+      if (result.value.byteLength === 0) continue;
+      chunks.push(result.value);
+      length += result.value.byteLength;
+    }
+    return { chunks, length };
+  };
+}
+
+/** What an append did: the bytes written, how many of them are recorded, and whether the upload is whole. */
+export interface Appended {
+  offset: number;
+  /** The offset the store holds: the whole `offset` unless the upload is complete (finishing records it). */
+  recorded: number;
+  complete: boolean;
+  /** When the upload expires, as last recorded (ms since the epoch). */
+  expiresAt: number;
+}
+
+/**
+ * Appends a request body to a leased upload, starting at its recorded offset. Writes happen only
+ * while this append's lease is certainly live (renewed well before it ends), so another instance
+ * that takes the upload after a lapse never finds two writers in its file. Every `checkpointMs`
+ * the bytes are made durable and recorded with the lease renewed; when the body ends (or fails,
+ * or the client leaves) the bytes that arrived are made durable, recorded and the lease is given
+ * back. The last bytes of the upload are made durable but not recorded: finishing records them.
+ * The file's first bytes are sniffed as soon as there are enough, before more are written.
+ */
+export async function appendToUpload(
+  { store, storage, timing }: { store: Store; storage: VideoStorage; timing: AppendTiming },
+  upload: ResumableUploadRecord,
+  owner: string,
+  body: ReadableStream<Uint8Array> | null,
+): Promise<Appended> {
+  const { clock, leaseMs, checkpointMs, expiryMs } = timing;
+  const acquiredAt = clock();
+  const part = await storage.openPart(upload.videoId, upload.id, upload.offset);
+  if (!part) {
+    await store.uploads.delete(upload.id, owner).catch(() => {});
+    throw new VodkitError('UPLOAD_NOT_FOUND', { message: 'The bytes of this upload are gone; start a new one.' });
+  }
+  let recorded = upload.offset;
+  let position = upload.offset;
+  let leaseUntil = acquiredAt + leaseMs;
+  let lastCheckpoint = acquiredAt;
+  let expiresAt = upload.expiresAt.getTime();
+  /** Renewing this long before the lease ends leaves room for a slow store and a slow disk. */
+  const margin = leaseMs / 2;
+
+  /** Makes the bytes durable and records them; the lease renewed, or given back with `release`. */
+  const checkpoint = async (release: boolean) => {
+    if (position > recorded) await part.sync();
+    const at = clock();
+    const kept = await store.uploads.checkpoint(upload.id, owner, {
+      offset: position,
+      expiresAt: new Date(at + expiryMs),
+      leaseUntil: release ? null : new Date(at + leaseMs),
+    });
+    if (!kept) throw await lostLease(store, storage, upload, at);
+    recorded = position;
+    expiresAt = at + expiryMs;
+    leaseUntil = at + leaseMs;
+    lastCheckpoint = at;
+  };
+
+  const sniffHead = async (batch: { chunks: Uint8Array[]; length: number }) => {
+    const need = Math.min(SNIFF_BYTES, upload.length);
+    if (position >= need || position + batch.length < need) return;
+    const before = await storage.readPartHead(upload.videoId, upload.id, position);
+    const head = concat([before, ...batch.chunks], need);
+    if (!sniffVideo(head)) throw new VodkitError('NOT_A_VIDEO');
+  };
+
+  const reader = body?.getReader();
+  const nextBatch = reader && batches(reader, clock);
+  try {
+    for (;;) {
+      const batch = nextBatch ? await nextBatch(lastCheckpoint + checkpointMs) : { chunks: [], length: 0 };
+      if (batch.length === 0) break;
+      if (position + batch.length > upload.length) {
+        throw new VodkitError('VALIDATION', {
+          message: `The bytes go past Upload-Length (${upload.length}).`,
+          details: [{ path: 'body', message: `must end at byte ${upload.length}` }],
+        });
+      }
+      await sniffHead(batch);
+      // No byte is written unless the lease is certainly live: renewed first when it nears its end.
+      if (clock() >= leaseUntil - margin) await checkpoint(false);
+      await part.write(batch.chunks);
+      position += batch.length;
+      if (clock() - lastCheckpoint >= checkpointMs) await checkpoint(false);
+    }
+    if (position === upload.length) {
+      await part.sync();
+      return { offset: position, recorded, complete: true, expiresAt };
+    }
+    await checkpoint(true);
+    return { offset: position, recorded, complete: false, expiresAt };
+  } catch (error) {
+    await reader?.cancel(error).catch(() => {});
+    if (isNotAVideo(error)) throw error;
+    // Whatever reached the file stays: the client's next HEAD says how much.
+    await checkpoint(true).catch(() => {});
+    throw error;
+  } finally {
+    await part.close().catch(() => {});
+  }
+}
+
+const isNotAVideo = (error: unknown) => isVodkitError(error) && error.code === 'NOT_A_VIDEO';
+
+/** Why a checkpoint found its lease gone: the upload ended (its bytes go too) or another request holds it. */
+export async function lostLease(store: Store, storage: VideoStorage, upload: ResumableUploadRecord, at: number) {
+  const still = await store.uploads.find(upload.id, new Date(at)).catch(() => undefined);
+  if (still) return new VodkitError('UPLOAD_LOCKED', { headers: { 'retry-after': '1' } });
+  // Ended (terminated, replaced, expired) while this request wrote: a part made since has no owner.
+  await storage.deleteParts(upload.videoId, upload.id).catch(() => {});
+  return new VodkitError('UPLOAD_NOT_FOUND');
+}
