@@ -336,6 +336,21 @@ const resumableSuite = (kind: StoreKind) => {
     });
   });
 
+  it('a one-shot upload that fills the video ends its unfinished resumable upload, bytes and all', async () => {
+    const file = mp4Bytes(10_000);
+    const { owner, vid, path } = await created(file.length);
+    expect((await patch(path, owner.session, 0, file.subarray(0, 4000))).status).toBe(204);
+    const oneShot = await fetchBytes(server.url, `/upload/videos/${vid}`, {
+      method: 'POST',
+      headers: { 'content-type': 'video/mp4', 'x-session-id': owner.session },
+      body: file,
+    });
+    expect(oneShot.status).toBe(200);
+    expect((await filesIn(server.dataDir)).uploads.filter((name) => name.startsWith(vid))).toEqual([]);
+    expectTusError(await head(path, owner.session), 404, 'UPLOAD_NOT_FOUND', 'HEAD');
+    expectTusError(await patch(path, owner.session, 4000, file.subarray(4000)), 404, 'UPLOAD_NOT_FOUND');
+  });
+
   it('terminates: 204, bytes removed, then HEAD and PATCH answer 404', async () => {
     const file = mp4Bytes(10_000);
     const { owner, vid, path } = await created(file.length);

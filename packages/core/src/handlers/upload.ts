@@ -90,6 +90,9 @@ export function uploadHandler(
     if (stored.kind === 'exists') throw new VodkitError('ALREADY_UPLOADED');
     const file = { size: stored.file.size, contentType };
     await files.record(video, file);
+    // An unfinished resumable upload of the video can never finish now: its bytes go at once
+    // rather than when it expires.
+    await storage.deleteParts(video.id).catch(() => {});
     return {
       status: 200,
       body: presentVideo({ ...video, ...file, status: 'ready' }, streamBaseUrl),
