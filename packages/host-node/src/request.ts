@@ -35,6 +35,14 @@ const BODY_BUFFER_BYTES = 1024 * 1024;
  */
 function bodyOf(req: IncomingMessage): ReadableStream<Uint8Array> {
   let done = false;
+  /**
+   * Why the body failed while bytes it brought were still queued: they are read first, and the
+   * failure comes after them (a resumable upload keeps every byte that arrived).
+   */
+  let failure: { error: Error } | undefined;
+  const failWhenDrained = (controller: ReadableStreamDefaultController<Uint8Array>) => {
+    if (failure && controller.desiredSize === BODY_BUFFER_BYTES) controller.error(failure.error);
+  };
   return new ReadableStream<Uint8Array>(
     {
       start(controller) {
@@ -51,7 +59,8 @@ function bodyOf(req: IncomingMessage): ReadableStream<Uint8Array> {
         const fail = (error: Error) => {
           if (done) return;
           done = true;
-          controller.error(error);
+          failure = { error };
+          failWhenDrained(controller);
         };
         req.once('error', fail);
         // A client gone before the end of its body: the body fails, as with Readable.toWeb.
@@ -64,8 +73,10 @@ function bodyOf(req: IncomingMessage): ReadableStream<Uint8Array> {
         if (req.destroyed) aborted();
         else req.pause();
       },
-      pull() {
-        req.resume();
+      pull(controller) {
+        // Called again after each read while the queue is below its mark: the last one fails it.
+        if (failure) failWhenDrained(controller);
+        else req.resume();
       },
       // The rest of the body is read and dropped: destroying the request would cut the
       // socket before the answer (a 400, a 413) is written. The listener closes the

@@ -389,6 +389,39 @@ describe('toRequest', () => {
   });
 });
 
+describe('the body stream of a client that goes away', () => {
+  it('gives every byte that arrived before it fails', async () => {
+    const sent = randomBytes(300_000);
+    const result = new Promise<unknown>((resolve, reject) => {
+      pending = {
+        async inspect(request, req) {
+          // Made now, so the bytes flow into its queue; read only once the client is gone.
+          const reader = (request.body as ReadableStream<Uint8Array>).getReader();
+          if (!req.destroyed) await new Promise((resolve) => req.once('close', resolve));
+          let received = 0;
+          try {
+            for (;;) {
+              const { done, value } = await reader.read();
+              if (done) return { received, failed: false };
+              received += value.byteLength;
+            }
+          } catch {
+            return { received, failed: true };
+          }
+        },
+        resolve,
+        reject,
+      };
+    });
+    const connection = await openRaw(origin());
+    connection.socket.write(`POST /upload HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Length: 1000000\r\n\r\n`);
+    connection.socket.write(sent);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    connection.socket.destroy();
+    expect(await within(10_000, 'the server read the body', result)).toEqual({ received: sent.length, failed: true });
+  });
+});
+
 describe('arrayBuffer() straight from the socket', () => {
   it('reads a declared body whole, then the body counts as used', async () => {
     const body = JSON.stringify({ content: 'héllo' });
