@@ -10,8 +10,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const root = fileURLToPath(new URL('..', import.meta.url));
-export const nodeCli = join(root, 'packages/host-node/dist/cli.js');
-export const bunCli = join(root, 'packages/host-bun/dist/cli.js');
+/**
+ * Where the built packages are: this checkout, or BENCH_BUILD_ROOT, a copy of its `packages/*`
+ * (dist, package.json, node_modules links) beside a `node_modules` link to this checkout's, so
+ * that a rebuild during a long run does not take the CLI away from under it.
+ */
+const buildRoot = process.env.BENCH_BUILD_ROOT || root;
+export const nodeCli = join(buildRoot, 'packages/host-node/dist/cli.js');
+export const bunCli = join(buildRoot, 'packages/host-bun/dist/cli.js');
 // Bun's binary itself: node_modules/.bin/bun is a shell script that would outlive a signal, and its
 // pid would not be the server's (the /proc readers need the server's own pid).
 export const bunBinary = join(dirname(createRequire(import.meta.url).resolve('bun/package.json')), 'bin', 'bun.exe');
@@ -232,14 +238,20 @@ const MEMORY_URL = ['--database-url', 'memory:'];
 
 /**
  * Starts the built vodkit CLI on `host` ('node' or 'bun') on a free loopback port, with `args`
- * after the port; `database` is 'memory' or a mysql:// URL. Resolves once /healthz answers 200.
+ * after the port; `database` is 'memory', 'default' (no `--database-url`: the CLI's default store,
+ * SQLite in the data dir) or a URL. Resolves once /healthz answers 200.
  * VODKIT_* variables of this environment are not passed on: the flags say everything.
  */
 export async function startVodkit({ host = 'node', database = 'memory', args = [] }) {
   const { command, script } = hosts[host];
   const env = { ...process.env };
   for (const name of Object.keys(env)) if (name.startsWith('VODKIT_')) delete env[name];
-  const storeArgs = database === 'memory' ? (memoryArgs.get(host) ?? MEMORY_URL) : ['--database-url', database];
+  const storeArgs =
+    database === 'memory'
+      ? (memoryArgs.get(host) ?? MEMORY_URL)
+      : database === 'default'
+        ? []
+        : ['--database-url', database];
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const proc = startProcess(command, [script, '--port', String(port), '--host', '127.0.0.1', ...storeArgs, ...args], {
@@ -450,6 +462,19 @@ export function memoryOf(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kib = (field) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
   return { rss: kib('VmRSS'), hwm: kib('VmHWM') };
+}
+
+/**
+ * Resets the process's VmHWM to its VmRSS now (`echo 5 > /proc/<pid>/clear_refs`, Linux 4.0+), so
+ * that VmHWM read later is the peak since this call; whether it could.
+ */
+export function resetPeakRss(pid) {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Polls VmRSS every `everyMs` from now; `stop()` returns the peak seen (bytes). */

@@ -11,6 +11,7 @@ import { contract } from '@vodkit/contract';
 import { Exchange, type RawResult, readBody } from './exchange.js';
 import { SessionKeeper, type SessionOptions } from './session.js';
 import type { UploadOptions, UploadRequest, UploadResult } from './upload.js';
+import type { ResumableOutcome, ResumableRequest } from './upload-tus.js';
 
 export interface VodkitClientOptions extends SessionOptions {
   /** Where the API service answers, e.g. `https://vod.example` (no trailing path needed). */
@@ -21,7 +22,10 @@ export interface VodkitClientOptions extends SessionOptions {
   schedulerBaseUrl?: string;
   /** The scheduler's token, for `deleteVideoNow` and `scheduler.deleteVideo`. */
   schedulerToken?: string;
-  /** A fetch to use instead of the default (undici with a keep-alive pool in Node, the global fetch in browsers). */
+  /**
+   * A fetch to use instead of the default (undici with a keep-alive pool in Node, the global fetch
+   * in browsers). Resumable uploads do not use it: tus-js-client has its own HTTP stack.
+   */
   fetch?: typeof globalThis.fetch;
   /** Check success bodies against the contract's schemas too. Default false; error bodies are always checked. */
   validateResponse?: boolean;
@@ -31,6 +35,8 @@ export interface VodkitClientOptions extends SessionOptions {
 export interface Transport<Source> {
   fetch: typeof globalThis.fetch;
   upload(request: UploadRequest<Source>): Promise<RawResult>;
+  /** A tus upload with tus-js-client, which brings its own HTTP stack. */
+  resumable(request: ResumableRequest<Source>): Promise<ResumableOutcome>;
   close(): Promise<void>;
 }
 
@@ -55,7 +61,10 @@ export interface VodkitClient<Source> {
   /** The session sent with authenticated calls. */
   readonly sessionId: string | undefined;
   setSessionId(sessionId: string | undefined): void;
-  /** Streams a file into a pending video; results keyed by status like any route. */
+  /**
+   * Streams a file into a pending video; results keyed by status like any route. With
+   * `resumable: true`, in chunks with tus (retried, and resumed by a later call after an abort).
+   */
   upload(vid: string, source: Source, options?: UploadOptions): Promise<UploadResult>;
   /** The URL of the video's bytes, for `<video src>`. */
   streamUrl(vid: string): string;
@@ -122,7 +131,25 @@ export function createClient<Source>(options: VodkitClientOptions, transport: Tr
 
   const scheduler = routes(contract.scheduler, schedulerBase);
 
+  const apiRoutes = routes(contract.api, baseUrl);
+
+  /**
+   * A tus upload, answered as the one-shot upload route answers: a refusal is settled as that
+   * route's result (its error body checked against the contract), and success is the video, now
+   * `ready`, from the API (the last PATCH answers 204 without a body).
+   */
+  const resumableUpload = async (vid: string, source: Source, options: UploadOptions): Promise<UploadResult> => {
+    const route = contract.resumable.createUpload;
+    const headers = exchange.headers(route, {});
+    const endpoint = `${streamBase}${pathOf(route, { vid })}`;
+    const outcome = await transport.resumable({ endpoint, vid, headers, source, options });
+    if (!outcome.done) return exchange.settle(contract.stream.uploadVideo, headers, outcome.answer) as UploadResult;
+    // Not with the caller's signal: the file is in, and an abort now would report otherwise.
+    return (await apiRoutes.getVideo({ params: { vid } })) as UploadResult;
+  };
+
   const upload = async (vid: string, source: Source, uploadOptions: UploadOptions = {}) => {
+    if (uploadOptions.resumable) return resumableUpload(vid, source, uploadOptions);
     const route = contract.stream.uploadVideo;
     const headers = exchange.headers(route, {});
     const url = `${streamBase}${pathOf(route, { vid })}`;
@@ -139,7 +166,7 @@ export function createClient<Source>(options: VodkitClientOptions, transport: Tr
     })) as typeof stream.uploadVideo;
 
   return {
-    api: routes(contract.api, baseUrl),
+    api: apiRoutes,
     stream,
     scheduler,
     health: routes(contract.health, baseUrl),

@@ -11,4 +11,4 @@ export {
   VodkitClientError,
 } from './errors.js';
 export type { SessionOptions } from './session.js';
-export type { UploadOptions, UploadProgress, UploadResult } from './upload.js';
+export type { ResumableUrlStorage, StoredUpload, UploadOptions, UploadProgress, UploadResult } from './upload.js';

@@ -1,5 +1,5 @@
 import { parseText, type RawResult } from './exchange.js';
-import { abortReason, type UploadRequest, uploadContentType } from './upload.js';
+import { abortReason, parseHeaders, type UploadRequest, uploadContentType } from './upload.js';
 
 /**
  * Uploads a Blob or File with XMLHttpRequest. Its `upload.onprogress` events are the one way
@@ -46,13 +46,4 @@ export function xhrUpload({ url, headers, source, options }: UploadRequest<Blob>
       reject(error);
     }
   });
-}
-
-function parseHeaders(raw: string): Headers {
-  const headers = new Headers();
-  for (const line of raw.trim().split(/[\r\n]+/)) {
-    const colon = line.indexOf(':');
-    if (colon > 0) headers.append(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
-  }
-  return headers;
 }

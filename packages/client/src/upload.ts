@@ -9,16 +9,74 @@ export interface UploadProgress {
 }
 
 export interface UploadOptions {
+  /**
+   * Bytes sent so far. Resumable uploads report only growth: bytes sent again after a retry are
+   * not reported twice, and a resumed upload starts at the bytes the server already has.
+   */
   onProgress?: (progress: UploadProgress) => void;
-  /** Aborting stops reading the source and cancels the request; the server keeps nothing. */
+  /**
+   * Aborting stops reading the source and cancels the request, and the promise rejects with the
+   * signal's reason. A one-shot upload leaves nothing on the server; a resumable one keeps the
+   * bytes the server received (until it expires, 24 h by default), so a later `upload(…, {
+   * resumable: true })` of the same file to the same video resumes there.
+   */
   signal?: AbortSignal;
   /**
-   * Sent as Content-Type. The server sniffs the real type from the bytes, so any `video/*`
-   * works; the default comes from the Blob's type or the file name, else `video/mp4`.
+   * Sent as Content-Type (resumable: as the `filetype` metadata). The server sniffs the real type
+   * from the bytes, so any `video/*` works; the default comes from the Blob's type or the file
+   * name, else `video/mp4`.
    */
   contentType?: string;
-  /** The length of a stream source, when known: sent as Content-Length, so an oversized file is refused at once. */
+  /**
+   * The length of a stream source, when known: sent as Content-Length, so an oversized file is
+   * refused at once. A resumable upload of a stream needs it (tus declares the length first).
+   */
   size?: number;
+  /**
+   * Upload with tus 1.0 (tus-js-client) in chunks that survive a failed connection: each chunk is
+   * retried, and an aborted or failed upload resumes later from the last byte the server has.
+   * Its requests go through tus-js-client's own HTTP stack (XMLHttpRequest in browsers,
+   * node:http in Node), never through the client's `fetch` option.
+   */
+  resumable?: boolean;
+  /** Resumable only: the most bytes one PATCH request carries. Default 8 MiB. */
+  chunkSize?: number;
+  /**
+   * Resumable only: the waits in ms before each retry of a failed request (a connection that
+   * failed, 408, 409 offset mismatch or lock, 423, 5xx but 507); after the last one the upload
+   * fails. The count starts again once a retry makes progress. Default
+   * `[0, 1000, 3000, 5000, 10000, 20000]`; `[]` never retries.
+   */
+  retryDelays?: number[];
+  /**
+   * Resumable only: where the URLs of unfinished uploads are kept, by fingerprint of the video and
+   * the file, so a later upload of the same file resumes. Default: `localStorage` in browsers
+   * (through a page reload), an in-memory store of the client in Node (in the same process).
+   */
+  urlStorage?: ResumableUrlStorage;
+}
+
+/** An unfinished resumable upload as a URL storage keeps it (tus-js-client's `PreviousUpload`). */
+export interface StoredUpload {
+  size: number | null;
+  metadata: Record<string, string>;
+  creationTime: string;
+  uploadUrl?: string | null;
+  parallelUploadUrls?: string[] | null;
+  /** Set by the storage when it hands the upload back: what `removeUpload` takes. */
+  urlStorageKey?: string;
+}
+
+/**
+ * tus-js-client's URL storage interface: tus-js-client's `FileUrlStorage` (Node, a JSON file)
+ * fits, and so does anything with these four methods.
+ */
+export interface ResumableUrlStorage {
+  findAllUploads(): Promise<StoredUpload[]>;
+  findUploadsByFingerprint(fingerprint: string): Promise<StoredUpload[]>;
+  removeUpload(urlStorageKey: string): Promise<void>;
+  /** Keeps the upload under the fingerprint; resolves to its key. */
+  addUpload(fingerprint: string, upload: StoredUpload): Promise<string>;
 }
 
 /** The upload route's results, keyed by status like every other route. */
@@ -106,3 +164,13 @@ export function countingStream(
 /** The reason an aborted signal carries, as fetch would throw it. */
 export const abortReason = (signal: AbortSignal | undefined): unknown =>
   signal?.reason ?? new DOMException('This operation was aborted', 'AbortError');
+
+/** Headers as XMLHttpRequest's `getAllResponseHeaders()` writes them. */
+export function parseHeaders(raw: string): Headers {
+  const headers = new Headers();
+  for (const line of raw.trim().split(/[\r\n]+/)) {
+    const colon = line.indexOf(':');
+    if (colon > 0) headers.append(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
+  }
+  return headers;
+}

@@ -25,10 +25,10 @@ describe('client types', () => {
 
   it('types an error body by the codes of its status', () => {
     expectTypeOf<Extract<Register, { status: 409 }>['body']['error']['code']>().toEqualTypeOf<
-      'USER_EXISTS' | 'ALREADY_UPLOADED'
+      'USER_EXISTS' | 'ALREADY_UPLOADED' | 'UPLOAD_OFFSET_MISMATCH' | 'UPLOAD_LOCKED'
     >();
     expectTypeOf<Extract<GetVideo, { status: 404 }>['body']['error']['code']>().toEqualTypeOf<
-      'NOT_FOUND' | 'USER_NOT_FOUND' | 'VIDEO_NOT_FOUND'
+      'NOT_FOUND' | 'USER_NOT_FOUND' | 'VIDEO_NOT_FOUND' | 'UPLOAD_NOT_FOUND'
     >();
     expectTypeOf<
       Extract<UploadResult, { status: 429 }>['body']['error']['code']

@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import type { Answer, BytesAnswer } from '@vodkit/core';
 import { sendFile } from './send-file.js';
@@ -56,6 +55,19 @@ function writeBytes({ status, headers, body }: BytesAnswer, res: ServerResponse)
   res.end(body);
 }
 
+/** Resolves at the response's next 'drain' or 'close', leaving no listener behind. */
+function drainedOrClosed(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
 /**
  * Writes a web Response to a node:http response, honouring backpressure. When
  * the client goes away the body is cancelled, so its source stops producing.
@@ -75,7 +87,7 @@ export async function writeResponse(response: Response, res: ServerResponse, req
       const { done, value } = await reader.read();
       if (done) break;
       if (res.destroyed) return;
-      if (!res.write(value)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+      if (!res.write(value)) await drainedOrClosed(res);
     }
     res.end();
   } finally {

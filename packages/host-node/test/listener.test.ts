@@ -68,6 +68,51 @@ describe('getRequestListener in an existing node:http server', () => {
     expect(errors).toEqual([]);
   });
 
+  it('streams a large Response to a slow reader without piling up listeners', async () => {
+    const { logger, errors } = recordingLogger();
+    let response: import('node:http').ServerResponse | undefined;
+    const listener = getRequestListener(
+      {
+        fetch: async () =>
+          new Response(
+            new ReadableStream({
+              pull(controller) {
+                controller.enqueue(new Uint8Array(64 * 1024));
+              },
+            }).pipeThrough(new TransformStream()),
+            { headers: { 'content-type': 'application/octet-stream' } },
+          ),
+      },
+      { logger },
+    );
+    const url = await listen(
+      createServer((req, res) => {
+        response = res;
+        void listener(req, res);
+      }),
+    );
+    const answer = await fetch(`${url}/big`);
+    if (answer.status !== 200) throw new Error(`${answer.status} ${JSON.stringify(errors)}`);
+    const reader = answer.body?.getReader();
+    let received = 0;
+    let mostListeners = 0;
+    while (received < 6 * 1024 * 1024 && reader) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      received += value.byteLength;
+      mostListeners = Math.max(
+        mostListeners,
+        response?.listenerCount('close') ?? 0,
+        response?.listenerCount('drain') ?? 0,
+      );
+      await sleep(1);
+    }
+    await reader?.cancel();
+    expect(received).toBeGreaterThanOrEqual(6 * 1024 * 1024);
+    // The host's own, and one per wait at most: not one more per wait that ever happened.
+    expect(mostListeners).toBeLessThan(5);
+  });
+
   it('survives a client that goes away halfway through its body, with no effect and nothing logged', async () => {
     const { logger, errors } = recordingLogger();
     const url = await hostApp(newVodkit(logger), logger);

@@ -150,6 +150,13 @@ const resumableSuite = (kind: StoreKind) => {
     expect(again.headers.get('upload-offset')).toBe(String(file.length));
     expectTusError(await patch(path, owner.session, 0, file.subarray(0, 10)), 409, 'UPLOAD_OFFSET_MISMATCH');
     expectTusError(await patch(path, owner.session, file.length, file.subarray(0, 10)), 400, 'VALIDATION');
+    const chunked = await tus(server.url, 'PATCH', path, {
+      session: owner.session,
+      headers: { 'content-type': BYTES, 'upload-offset': String(file.length) },
+      body: file.subarray(0, 1),
+      chunked: true,
+    });
+    expectTusError(chunked, 400, 'VALIDATION');
     // Terminating it forgets the upload; the video keeps its file.
     expect((await tus(server.url, 'DELETE', path, { session: owner.session })).status).toBe(204);
     expectTusError(await head(path, owner.session), 404, 'UPLOAD_NOT_FOUND', 'HEAD');

@@ -6,8 +6,8 @@ import { type Dispatcher, request } from 'undici';
 import { parseText, type RawResult } from '../exchange.js';
 import { abortReason, pieces, type UploadRequest, uploadContentType } from '../upload.js';
 
-/** A file path, a Blob or File, a web ReadableStream, or any async iterable of bytes (a Node Readable). */
-export type NodeUploadSource = string | Blob | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
+/** A file path, a Blob or File, bytes in memory (a Buffer), a web ReadableStream, or any async iterable of bytes (a Node Readable). */
+export type NodeUploadSource = string | Blob | Uint8Array | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
 
 interface OpenSource {
   chunks: AsyncIterable<Uint8Array>;
@@ -25,8 +25,8 @@ const iterable = (source: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>
  * Releases a caller's source that was not read to its end (an abort, a refused upload, a
  * connection that failed): the upload owns it, and a file or generator behind it must not leak.
  */
-function release(source: NodeUploadSource): void {
-  if (typeof source === 'string' || source instanceof Blob) return;
+export function release(source: NodeUploadSource): void {
+  if (typeof source === 'string' || source instanceof Blob || source instanceof Uint8Array) return;
   if (source instanceof ReadableStream) {
     if (!source.locked) source.cancel().catch(() => {});
   } else if ('destroy' in source && typeof source.destroy === 'function') {
@@ -45,6 +45,12 @@ async function open(source: NodeUploadSource, size: number | undefined): Promise
   if (source instanceof Blob) {
     const name = source instanceof File ? source.name : undefined;
     return { chunks: iterable(source.stream()), size: source.size, type: source.type, name, close() {} };
+  }
+  if (source instanceof Uint8Array) {
+    const chunks = (async function* () {
+      yield source;
+    })();
+    return { chunks, size: source.byteLength, type: undefined, name: undefined, close() {} };
   }
   return { chunks: iterable(source), size, type: undefined, name: undefined, close: () => release(source) };
 }

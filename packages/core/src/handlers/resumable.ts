@@ -12,7 +12,7 @@ import { validate } from '../http/validate.js';
 import type { AppendTiming } from '../resumable/append.js';
 import { offsetMismatch, resumableUploads, type UploadState } from '../resumable/uploads.js';
 import type { VideoStorage } from '../storage/types.js';
-import type { ResumableUploadRecord, VideoView } from '../store/types.js';
+import type { ResumableUploadRecord } from '../store/types.js';
 import type { HandlerDeps, Handlers } from './types.js';
 import { stalled, tooLarge } from './upload.js';
 import type { VideoFiles } from './video-files.js';
@@ -51,6 +51,20 @@ const headersOf = (request: Request) => Object.fromEntries(request.headers);
 const checkVersion = (request: Request) => {
   if (request.headers.get('tus-resumable') !== TUS_VERSION) {
     throw new VodkitError('TUS_VERSION_UNSUPPORTED', { headers: { 'tus-version': TUS_VERSION } });
+  }
+};
+
+/** Whether a body has at least one byte; it is not read further. */
+const carriesAByte = async (body: ReadableStream<Uint8Array>) => {
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return false;
+      if (value.byteLength > 0) return true;
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
   }
 };
 
@@ -106,8 +120,12 @@ export function resumableHandlers(
     noBody(status, { ...extra, 'upload-offset': String(state.offset), 'upload-expires': httpDate(state.expiresAt) });
 
   /** The bytes a request declares would go past the upload's length. */
-  const pastLength = (upload: Pick<ResumableUploadRecord, 'length'>, offset: number, request: Request) => {
-    const declared = Number(request.headers.get('content-length') ?? 0);
+  const pastLength = (
+    upload: Pick<ResumableUploadRecord, 'length'>,
+    offset: number,
+    request: Request,
+    declared = Number(request.headers.get('content-length') ?? 0),
+  ) => {
     if (offset + declared <= upload.length) return;
     throw new VodkitError('VALIDATION', {
       message: `The bytes go past Upload-Length (${upload.length}).`,
@@ -197,7 +215,11 @@ export function resumableHandlers(
       if (expected !== upload.offset) throw offsetMismatch(upload.offset);
       pastLength(upload, expected, request);
       // A finished upload takes no more bytes; an empty PATCH at its end is answered as its last was.
-      if (finished) return answerOf(204, { offset: upload.offset, expiresAt: upload.expiresAt.getTime() });
+      if (finished) {
+        // A body without a declared length is looked into: one byte is one too many.
+        if (request.body && (await carriesAByte(request.body))) pastLength(upload, expected, request, 1);
+        return answerOf(204, { offset: upload.offset, expiresAt: upload.expiresAt.getTime() });
+      }
       return answerOf(204, await uploads.append(request, upload, expected));
     },
 

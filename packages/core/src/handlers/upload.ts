@@ -1,7 +1,6 @@
 import type { streamContract } from '@vodkit/contract';
 import { VodkitError } from '../errors/vodkit-error.js';
 import type { VideoStorage } from '../storage/types.js';
-import type { VideoView } from '../store/types.js';
 import type { MultipartFileReader } from '../upload/multipart.js';
 import { SNIFF_BYTES, sniffVideo } from '../upload/sniff.js';
 import { failWhenIdle, limitBytes, peek } from '../upload/streams.js';

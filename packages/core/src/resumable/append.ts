@@ -45,30 +45,35 @@ function batches(reader: ReadableStreamDefaultReader<Uint8Array>, clock: () => n
     next.catch(() => {});
     return next;
   };
-  const readBy = async (deadline: number) => {
+  /** One timer per batch, not per read: it ends the batch at its deadline. */
+  let timeout: { promise: Promise<typeof TIMED_OUT>; timer: ReturnType<typeof setTimeout> } | undefined;
+  const readBy = (deadline: number) => {
     pending ??= read();
-    const wait = deadline - clock();
-    if (wait <= 0) return TIMED_OUT;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
-      timer = setTimeout(() => resolve(TIMED_OUT), wait);
-    });
-    try {
-      return await Promise.race([pending, timeout]);
-    } finally {
-      clearTimeout(timer);
+    if (!timeout) {
+      const wait = deadline - clock();
+      if (wait <= 0) return TIMED_OUT;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const promise = new Promise<typeof TIMED_OUT>((resolve) => {
+        timer = setTimeout(() => resolve(TIMED_OUT), wait);
+      });
+      timeout = { promise, timer: timer as ReturnType<typeof setTimeout> };
     }
+    return Promise.race([pending, timeout.promise]);
   };
   /** A read that failed after bytes of a batch came: those bytes are written first, then it is thrown. */
   let failure: { error: unknown } | undefined;
-  return async (deadline: number) => {
+  const batch = async (deadline: number) => {
     if (failure) throw failure.error;
     const chunks: Uint8Array[] = [];
     let length = 0;
     while (length < BATCH_BYTES) {
       let result: ReadableStreamReadResult<Uint8Array> | typeof TIMED_OUT;
       try {
-        result = chunks.length === 0 ? await (pending ??= read()) : await readBy(deadline);
+        if (chunks.length > 0) result = await readBy(deadline);
+        else {
+          pending ??= read();
+          result = await pending;
+        }
       } catch (error) {
         if (chunks.length === 0) throw error;
         failure = { error };
@@ -82,6 +87,14 @@ function batches(reader: ReadableStreamDefaultReader<Uint8Array>, clock: () => n
       length += result.value.byteLength;
     }
     return { chunks, length };
+  };
+  return async (deadline: number) => {
+    try {
+      return await batch(deadline);
+    } finally {
+      if (timeout) clearTimeout(timeout.timer);
+      timeout = undefined;
+    }
   };
 }
 
@@ -125,9 +138,28 @@ export async function appendToUpload(
   /** Renewing this long before the lease ends leaves room for a slow store and a slow disk. */
   const margin = leaseMs / 2;
 
+  /**
+   * A sync started behind the writes, one at a time: the sync a PATCH must end with then has only
+   * the last bytes left to flush, instead of all of them while the client waits.
+   */
+  let flushing: Promise<unknown> | undefined;
+  const flushBehind = () => {
+    flushing ??= part.sync().then(
+      () => {
+        flushing = undefined;
+      },
+      (error: unknown) => ({ error }),
+    );
+  };
+  const sync = async () => {
+    const behind = await flushing;
+    if (behind) throw (behind as { error: unknown }).error;
+    await part.sync();
+  };
+
   /** Makes the bytes durable and records them; the lease renewed, or given back with `release`. */
   const checkpoint = async (release: boolean) => {
-    if (position > recorded) await part.sync();
+    if (position > recorded) await sync();
     const at = clock();
     const kept = await store.uploads.checkpoint(upload.id, owner, {
       offset: position,
@@ -167,9 +199,10 @@ export async function appendToUpload(
       await part.write(batch.chunks);
       position += batch.length;
       if (clock() - lastCheckpoint >= checkpointMs) await checkpoint(false);
+      else flushBehind();
     }
     if (position === upload.length) {
-      await part.sync();
+      await sync();
       return { offset: position, recorded, complete: true, expiresAt };
     }
     await checkpoint(true);
@@ -181,6 +214,7 @@ export async function appendToUpload(
     await checkpoint(true).catch(() => {});
     throw error;
   } finally {
+    await flushing;
     await part.close().catch(() => {});
   }
 }
