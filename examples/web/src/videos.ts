@@ -10,6 +10,8 @@ const PAGE_SIZE = 10;
 export interface VideoHooks {
   onOpen(video: Video): void;
   onDeleted(vid: string): void;
+  /** A pending video's "Continue upload": its file is to be chosen (again). */
+  onContinue(video: Video): void;
 }
 
 export interface VideoList {
@@ -17,6 +19,8 @@ export interface VideoList {
   load(userName: string): Promise<void>;
   /** Empties the list (signed out). */
   reset(): void;
+  /** Shows a video at the top, or in place of its item: one just made, without asking the server again. */
+  put(video: Video): void;
 }
 
 const list = byId('videos', HTMLUListElement);
@@ -70,6 +74,17 @@ export function setupVideos(hooks: VideoHooks): VideoList {
       ),
       remove,
     );
+    // A pending video has no file yet: its upload was interrupted (a reload, a lost connection)
+    // or is still under way elsewhere. Choosing the same file again resumes it.
+    if (video.status === 'pending') {
+      const resume = h('button', {
+        className: 'resume',
+        text: 'Continue upload',
+        attrs: { type: 'button', 'aria-label': `Continue the upload of ${video.name}` },
+      });
+      resume.addEventListener('click', () => hooks.onContinue(video));
+      li.append(resume);
+    }
     return li;
   };
 
@@ -116,5 +131,12 @@ export function setupVideos(hooks: VideoHooks): VideoList {
       return reporting('Could not load your videos', fetchPage);
     },
     reset,
+    put: (video) => {
+      const fresh = item(video);
+      const shown = [...list.children].find((li) => li instanceof HTMLElement && li.dataset.vid === video.id);
+      if (shown) shown.replaceWith(fresh);
+      else list.prepend(fresh);
+      empty.hidden = true;
+    },
   };
 }
