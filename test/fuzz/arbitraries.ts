@@ -29,7 +29,13 @@ export type RefName =
   | 'cursor.videos'
   | 'cursor.comments'
   | 'file.etag'
-  | 'file.lastModified';
+  | 'file.lastModified'
+  /** Resumable uploads, each of a pending video of its own made for the plan (see UPLOAD_LENGTH). */
+  | 'upload.mine'
+  | 'upload.mine.started'
+  | 'upload.mine.finished'
+  | 'upload.mine.ended'
+  | 'upload.other';
 
 export class Ref {
   constructor(
@@ -300,6 +306,41 @@ export const userSegment: fc.Arbitrary<Text> = weighted<Text>(
   [2, junkSegment],
 );
 
+/** Every resumable upload a plan names is this long, of the test clip's bytes. */
+export const UPLOAD_LENGTH = 70_000;
+/** `upload.mine.started` was created with this many of them (creation-with-upload): its offset. */
+export const UPLOAD_STARTED = 4096;
+
+const uploadRefs: RefName[] = [
+  'upload.mine',
+  'upload.mine.started',
+  'upload.mine.finished',
+  'upload.mine.ended',
+  'upload.other',
+];
+
+/**
+ * `:upload_id`: uploads of the session's user (new, started, finished into the video, ended),
+ * another user's, well-formed ids no upload has, near misses of the form, and junk.
+ */
+export const uploadSegment: fc.Arbitrary<Text> = weighted<Text>(
+  [10, fc.constantFrom(...uploadRefs).map((name) => ref(name))],
+  [1, fc.constantFrom(...uploadRefs).map((name) => ref(name, true))],
+  [1, fc.tuple(fc.constantFrom(...uploadRefs), junkSegment).map(([name, junk]) => [ref(name), junk].flat())],
+  [3, hex(32).map((id) => id.toLowerCase())],
+  [
+    1,
+    fc.oneof(
+      hex(31),
+      hex(33),
+      hex(32).map((id) => id.toUpperCase()),
+      fc.constantFrom('0'.repeat(32), 'f'.repeat(32), `${'0'.repeat(31)}g`),
+    ),
+  ],
+  [1, uuidLike],
+  [2, junkSegment],
+);
+
 /** Generators of each path parameter by its name in the contract; a new parameter needs one here. */
 export const paramArbitraries: Record<string, Choice<Text>> = {
   vid: {
@@ -312,6 +353,10 @@ export const paramArbitraries: Record<string, Choice<Text>> = {
   user_name: {
     valid: weighted<Text>([4, fc.constant(ref('me.name'))], [1, fc.constant(ref('other.name'))]),
     any: userSegment,
+  },
+  upload_id: {
+    valid: weighted<Text>([6, fc.constant(ref('upload.mine'))], [1, fc.constant(ref('upload.mine.finished'))]),
+    any: uploadSegment,
   },
 };
 
@@ -929,3 +974,188 @@ export const uploadBody: Choice<{ contentType: string | undefined; body: BodyPla
 
 /** Most bodies go whole with a Content-Length; some as a stream in small pieces (a sniffer must wait for the head). */
 export const chunking = fc.option(fc.constantFrom(1, 7, 64, 4096, 65_536), { nil: undefined, freq: 3 });
+
+// ---------------------------------------------------------------------------------------------
+// Resumable uploads (tus 1.0)
+
+export const TUS_BYTES = 'application/offset+octet-stream';
+
+type HeaderList = (readonly [string, Text])[];
+
+const optionalHeader = (name: string, value: fc.Arbitrary<Text>, freq: number) =>
+  fc.option(value, { nil: undefined, freq }).map((v): HeaderList => (v === undefined ? [] : [[name, v]]));
+
+/** `Tus-Resumable`: the version spoken, others (412), junk, or none. */
+const anyTusVersion = optionalHeader(
+  'tus-resumable',
+  weighted<Text>(
+    [10, fc.constant('1.0.0')],
+    [3, fc.constantFrom('1.0', '1.0.1', '0.2.2', '1.0.0,1.0.0', '1.0.0, 0.2.2', 'v1.0.0', '1.0.0\u00a0', '1', '')],
+    [1, headerText],
+  ),
+  6,
+);
+
+/** A byte count as tus writes it (digits only) around the limits that matter, and what it must refuse. */
+const byteCount = (exact: number[]): fc.Arbitrary<Text> =>
+  weighted<Text>(
+    [6, fc.constantFrom(...exact).map(String)],
+    [3, fc.integer({ min: 0, max: 250_000 }).map(String)],
+    [
+      3,
+      fc.constantFrom(
+        '0',
+        '-0',
+        '-1',
+        '+1',
+        '1e3',
+        '1.5',
+        '1.0',
+        '0x10',
+        ' 1',
+        '00',
+        '007',
+        '',
+        '1,2',
+        '1 2',
+        'NaN',
+        'Infinity',
+        '\u00b9',
+        '9'.repeat(16),
+        '9'.repeat(17),
+        '9007199254740991',
+        '9007199254740992',
+        '18446744073709551616',
+        '9'.repeat(400),
+      ),
+    ],
+    [1, headerText],
+  );
+
+const metadataValue: fc.Arbitrary<Text> = weighted<Text>(
+  [4, fc.constant('filename Y2xpcC5tcDQ=,filetype dmlkZW8vbXA0')],
+  [
+    2,
+    fc.constantFrom(
+      '',
+      'is_confidential',
+      'filename',
+      'filename !!!',
+      'a b c',
+      ',,,',
+      'filename Y2xpcC5tcDQ=,filename eA==',
+    ),
+  ],
+  [1, fc.constant(new Repeat('a', 2000))],
+  [1, headerText],
+);
+
+/** Headers of a tus creation: version, Upload-Length, sometimes metadata or a deferred length (not offered). */
+export const tusCreationHeaders: Choice<HeaderList> = {
+  valid: fc
+    .tuple(
+      fc.constantFrom(UPLOAD_LENGTH, 100_000, 200_000).map(String),
+      fc.option(fc.constant('filename Y2xpcC5tcDQ=,filetype dmlkZW8vbXA0'), { nil: undefined }),
+    )
+    .map(
+      ([length, metadata]): HeaderList => [
+        ['tus-resumable', '1.0.0'],
+        ['upload-length', length],
+        ...(metadata === undefined ? [] : [['upload-metadata', metadata] as const]),
+      ],
+    ),
+  any: fc
+    .tuple(
+      anyTusVersion,
+      optionalHeader('upload-length', byteCount([UPLOAD_LENGTH, 199_999, 200_000, 200_001, 1, 64]), 8),
+      optionalHeader('upload-metadata', metadataValue, 2),
+      optionalHeader('upload-defer-length', fc.constantFrom<Text>('1', '0', 'yes', ''), 10),
+    )
+    .map((lists) => lists.flat()),
+};
+
+/** Headers of a PATCH: version and Upload-Offset (its Content-Type comes with the body). */
+export const tusPatchHeaders: Choice<HeaderList> = {
+  valid: fc.constant([
+    ['tus-resumable', '1.0.0'],
+    ['upload-offset', '0'],
+  ]),
+  any: fc
+    .tuple(
+      anyTusVersion,
+      optionalHeader('upload-offset', byteCount([0, UPLOAD_STARTED, UPLOAD_LENGTH, UPLOAD_LENGTH - 1]), 8),
+      optionalHeader('upload-length', byteCount([UPLOAD_LENGTH]), 10),
+    )
+    .map((lists) => lists.flat()),
+};
+
+/** The version alone, as HEAD and DELETE take it (and OPTIONS ignores it). */
+export const tusHeaders: Choice<HeaderList> = {
+  valid: fc.constant([['tus-resumable', '1.0.0']]),
+  any: fc
+    .tuple(anyTusVersion, optionalHeader('upload-offset', byteCount([0, UPLOAD_STARTED]), 10))
+    .map((lists) => lists.flat()),
+};
+
+const tusType = weighted<string | undefined>(
+  [10, fc.constant(TUS_BYTES)],
+  [
+    3,
+    fc.constantFrom(
+      'Application/Offset+Octet-Stream',
+      `${TUS_BYTES}; charset=utf-8`,
+      `${TUS_BYTES};`,
+      'application/octet-stream',
+      'application/offset+octet-stream+x',
+      'video/mp4',
+      'application/json',
+      'multipart/form-data; boundary=x',
+      undefined,
+      '',
+    ),
+  ],
+  [1, headerText],
+);
+
+const bytesBody = (bytes: Bytes) => ({ kind: 'bytes', bytes }) satisfies BodyPlan;
+
+/** Bytes of an upload: the clip from its start (within UPLOAD_LENGTH, or past it), other heads and junk, nothing. */
+const tusBytes = weighted<Bytes>(
+  [4, fileBytes],
+  [2, fc.integer({ min: UPLOAD_LENGTH - 64, max: UPLOAD_LENGTH + 64 }).map((n) => new Clip(n))],
+  [1, fc.constantFrom(UPLOAD_STARTED, UPLOAD_LENGTH - UPLOAD_STARTED).map((n) => new Repeat('v', n))],
+);
+
+/** The bytes of a PATCH: the clip's head (the sniffer's), of the right type. */
+export const tusPatchBody: Choice<{ contentType: string | undefined; body: BodyPlan } | undefined> = {
+  valid: weighted(
+    [
+      8,
+      fc
+        .integer({ min: 64, max: UPLOAD_LENGTH })
+        .map((n) => ({ contentType: TUS_BYTES, body: bytesBody(new Clip(n)) })),
+    ],
+    [2, fc.constant({ contentType: TUS_BYTES, body: bytesBody(new Clip(UPLOAD_LENGTH)) })],
+    [1, fc.constant({ contentType: TUS_BYTES, body: bytesBody('') })],
+  ),
+  any: weighted<{ contentType: string | undefined; body: BodyPlan } | undefined>(
+    [8, fc.record({ contentType: tusType, body: tusBytes.map(bytesBody) })],
+    [1, tusType.map((contentType) => ({ contentType, body: bytesBody('') }))],
+    [1, fc.constant(undefined)],
+  ),
+};
+
+/** A creation's body: none (most clients), or its first bytes (creation-with-upload), up to the whole file. */
+export const tusCreationBody: Choice<{ contentType: string | undefined; body: BodyPlan } | undefined> = {
+  valid: weighted(
+    [3, fc.constant(undefined)],
+    [
+      2,
+      fc
+        .integer({ min: 64, max: UPLOAD_LENGTH })
+        .map((n) => ({ contentType: TUS_BYTES, body: bytesBody(new Clip(n)) })),
+    ],
+    [1, fc.constant({ contentType: TUS_BYTES, body: bytesBody(new Clip(UPLOAD_LENGTH)) })],
+  ),
+  any: tusPatchBody.any,
+};

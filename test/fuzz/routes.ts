@@ -8,12 +8,19 @@ import {
   jsonBodyOf,
   jsonContentType,
   type Plan,
+  paramArbitraries,
   type RefName,
   Repeat,
   ref,
   streamHeaders,
   type Text,
+  tusCreationBody,
+  tusCreationHeaders,
+  tusHeaders,
+  tusPatchBody,
+  tusPatchHeaders,
   uploadBody,
+  vidSegment,
   weighted,
 } from './arbitraries.js';
 
@@ -38,7 +45,9 @@ export interface BodyWithType {
 export interface RouteFuzz {
   scope: Scope;
   /** Bodies (and their Content-Type) the route's own method takes; routes without one get stray junk. */
-  body?: Choice<BodyWithType>;
+  body?: Choice<BodyWithType | undefined>;
+  /** Path parameters of the route's own, where arbitraries.ts's (paramArbitraries) do not fit it. */
+  params?: Record<string, Choice<Text>>;
   /** Headers of the route's own, beside sessions and junk. */
   headers?: Choice<(readonly [string, Text])[]>;
   /** Sent on every run: shrunk cases of bugs found before; the suite fails until they are fixed, or if they return. */
@@ -129,6 +138,24 @@ const rangeVodkitIgnores: Plan = {
 };
 
 /**
+ * A tus answer without Tus-Resumable: the router refuses the broken escape in `:upload_id` (400
+ * VALIDATION, params.upload_id) before it applies the route's headers, which the contract says
+ * every answer of the tus routes carries.
+ */
+const tusVersionOnABadEscape: Plan = {
+  method: 'HEAD',
+  params: { upload_id: [ref('upload.mine'), '%80'] },
+  pathVariant: 'as-is',
+  query: undefined,
+  headers: [
+    ['tus-resumable', '1.0.0'],
+    ['x-session-id', ref('me.session')],
+  ],
+  body: undefined,
+  chunked: undefined,
+};
+
+/**
  * One entry per route of the contract, by its dotted name. Paths, methods, path parameters,
  * queries, sessions and junk come from the contract and `arbitraries.ts`; what is here is only
  * what the contract cannot say: valid-looking bodies and which state the route may destroy.
@@ -159,5 +186,27 @@ export const routeFuzz: Record<string, RouteFuzz> = {
     examples: [formPastTheFieldLimit, formWithASecondFile],
   },
   'scheduler.deleteVideo': { scope: 'fresh-videos' },
+  // tus: every upload a plan names is made for it (arbitraries.ts, UPLOAD_LENGTH); a creation may fill
+  // or replace a video's upload, so its videos are the plan's too. OPTIONS ignores Tus-Resumable.
+  'resumable.discoverCreation': { scope: 'fresh-videos', headers: tusHeaders },
+  'resumable.createUpload': {
+    scope: 'fresh-videos',
+    // A creation's valid video is a pending one (a ready video is 409).
+    params: {
+      vid: {
+        valid: weighted<Text>(
+          [5, fc.constant(ref('video.mine.pending'))],
+          [1, fc.constant(ref('video.other.pending'))],
+        ),
+        any: paramArbitraries.vid?.any ?? vidSegment,
+      },
+    },
+    headers: tusCreationHeaders,
+    body: tusCreationBody,
+  },
+  'resumable.discoverUpload': { scope: 'fresh-videos', headers: tusHeaders },
+  'resumable.uploadOffset': { scope: 'fresh-videos', headers: tusHeaders, examples: [tusVersionOnABadEscape] },
+  'resumable.appendUpload': { scope: 'fresh-videos', headers: tusPatchHeaders, body: tusPatchBody },
+  'resumable.terminateUpload': { scope: 'fresh-videos', headers: tusHeaders },
   'health.health': { scope: 'shared' },
 };

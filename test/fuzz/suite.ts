@@ -35,6 +35,9 @@ import {
   Repeat,
   strayBody,
   type Text,
+  TUS_BYTES,
+  UPLOAD_LENGTH,
+  UPLOAD_STARTED,
   unusualMethod,
 } from './arbitraries.js';
 import { type BodyWithType, routeFuzz, type Scope } from './routes.js';
@@ -91,13 +94,14 @@ export function planFor(route: CompiledRoute): fc.Arbitrary<Plan> {
   if (!spec) throw new Error(`No generator for ${route.name}: add it to test/fuzz/routes.ts`);
   const params: Record<string, Choice<Text>> = {};
   for (const name of route.paramNames) {
-    const choice = paramArbitraries[name];
+    const choice = spec.params?.[name] ?? paramArbitraries[name];
     if (!choice) throw new Error(`No generator for the path parameter :${name}: add it to test/fuzz/arbitraries.ts`);
     params[name] = choice;
   }
   const credential: RefName = authOf(route) === 'scheduler' ? 'scheduler.token' : 'me.session';
   const credentials = credentialHeaders(credential);
-  const method = methodFor(route.route.method);
+  // The method served (HEAD and OPTIONS routes are declared as GET, with theirs in metadata).
+  const method = methodFor(route.method);
   const query = queryFor(isSchema(route.route.query));
   const bodies: Choice<BodyWithType | undefined> = spec.body ?? {
     valid: fc.constant(undefined),
@@ -205,6 +209,32 @@ async function newReadyVideo(target: Target, owner: Party, bytes: Uint8Array, ty
   return id;
 }
 
+/**
+ * A resumable upload of UPLOAD_LENGTH bytes of a new pending video of `owner`, made over tus with
+ * its first `first` bytes of the clip (creation-with-upload); `ended` terminates it. Its id.
+ */
+async function newUpload(target: Target, owner: Party, first = 0, ended = false): Promise<string> {
+  const vid = await newVideo(target, owner);
+  const headers: Record<string, string> = {
+    'tus-resumable': '1.0.0',
+    'upload-length': String(UPLOAD_LENGTH),
+    'x-session-id': owner.session,
+  };
+  if (first > 0) headers['content-type'] = TUS_BYTES;
+  const init: RequestInit = { headers, ...(first > 0 ? { body: clipBytes.slice(0, first) as BodyInit } : {}) };
+  const created = await setup(target, `POST /upload/videos/${vid}/resumable`, 201, init);
+  const location = created.headers.get('location') ?? '';
+  const offset = created.headers.get('upload-offset');
+  if (!/^\/upload\/resumable\/[0-9a-f]{32}$/.test(location) || offset !== String(first)) {
+    throw new Error(`setup: a tus creation answered Location ${location}, Upload-Offset ${offset}`);
+  }
+  if (ended) {
+    const tus = { 'tus-resumable': '1.0.0', 'x-session-id': owner.session };
+    await setup(target, `DELETE ${location}`, 204, { headers: tus });
+  }
+  return location.slice('/upload/resumable/'.length);
+}
+
 const clipHead = clipBytes.subarray(0, 65_536);
 const webm = Uint8Array.from([
   0x1a,
@@ -269,6 +299,7 @@ async function buildWorld(target: Target): Promise<World> {
 class Resolver {
   private readonly parties = new Map<'me' | 'other', Promise<Party>>();
   private readonly videos = new Map<string, Promise<string>>();
+  private readonly uploads = new Map<string, Promise<string>>();
 
   constructor(
     private readonly target: Target,
@@ -308,6 +339,16 @@ class Resolver {
       this.videos.set(key, video);
     }
     return video;
+  }
+
+  /** Uploads are made for each plan that names one, whatever its scope: a plan may fill or end it. */
+  private upload(name: RefName, who: 'me' | 'other', first = 0, ended = false): Promise<string> {
+    let upload = this.uploads.get(name);
+    if (!upload) {
+      upload = this.party(who).then((owner) => newUpload(this.target, owner, first, ended));
+      this.uploads.set(name, upload);
+    }
+    return upload;
   }
 
   async ref({ name, upper }: Ref): Promise<string> {
@@ -360,6 +401,16 @@ class Resolver {
         return world.file.etag;
       case 'file.lastModified':
         return world.file.lastModified;
+      case 'upload.mine':
+        return this.upload(name, 'me');
+      case 'upload.mine.started':
+        return this.upload(name, 'me', UPLOAD_STARTED);
+      case 'upload.mine.finished':
+        return this.upload(name, 'me', UPLOAD_LENGTH);
+      case 'upload.mine.ended':
+        return this.upload(name, 'me', 0, true);
+      case 'upload.other':
+        return this.upload(name, 'other');
     }
   }
 
@@ -517,16 +568,19 @@ const responsesOf = (route: CompiledRoute) => route.route.responses as Record<st
 /** What the router will do with this method and path: the route it serves, or 404/405. */
 function routingOf(method: string, path: string) {
   const { pathname } = new URL(path, 'http://vodkit.test');
-  const lookup = method === 'HEAD' ? 'GET' : method;
   const onPath = routes.filter((route) => route.pattern.test(pathname));
-  const served = onPath.find((route) => route.route.method === lookup);
+  // As the router: a route of the method itself, and for HEAD the GET route where no HEAD route has the path.
+  const served =
+    onPath.find((route) => route.method === method) ??
+    (method === 'HEAD' ? onPath.find((route) => route.method === 'GET') : undefined);
   return { served, status: served ? undefined : onPath.length > 0 ? 405 : 404 };
 }
 
 /** Statuses any host may answer before the core sees a request (see docs/http.md). */
 const HOST_STATUSES = [400, 431];
 
-function problemsOf(request: Concrete, answer: Answer): string[] {
+/** `strict`: the known gaps the generated runs pass over fail too (the regression examples). */
+function problemsOf(request: Concrete, answer: Answer, strict: boolean): string[] {
   const problems: string[] = [];
   const { status, headers, bytes } = answer;
   const routing = routingOf(request.method, request.path);
@@ -570,6 +624,70 @@ function problemsOf(request: Concrete, answer: Answer): string[] {
       if (!result?.success)
         problems.push(`a ${status} whose body is not the contract's (${String(result?.error ?? 'not JSON')})`);
     }
+  }
+  if (routing.served?.name.startsWith('resumable.'))
+    problems.push(...tusProblems(routing.served, request, answer, strict));
+  return problems;
+}
+
+const codeOf = (bytes: Uint8Array): unknown => {
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes))?.error?.code;
+  } catch {
+    return undefined;
+  }
+};
+
+/** Whether the path has an escape that does not decode (the router refuses it: 400 VALIDATION). */
+const hasBrokenEscape = (path: string) => {
+  try {
+    decodeURIComponent(new URL(path, 'http://vodkit.test').pathname);
+    return false;
+  } catch {
+    return true;
+  }
+};
+
+const digits = (value: string | null) => value !== null && /^\d+$/.test(value);
+
+/** What tus says of every answer of its routes, and of the successful ones each. */
+function tusProblems(route: CompiledRoute, request: Concrete, answer: Answer, strict: boolean): string[] {
+  const { status, headers, bytes } = answer;
+  const problems: string[] = [];
+  const has = (name: string, ok: (value: string | null) => boolean) => {
+    if (!ok(headers.get(name))) problems.push(`a ${status} with ${name}: ${JSON.stringify(headers.get(name))}`);
+  };
+  // The host's own 431 (a head past its limit), or a bare 400, comes before any route does.
+  if (status === 431 || (status === 400 && headers.get('content-type') !== JSON_TYPE)) return problems;
+  // A known gap, pinned by routes.ts's example (tusVersionOnABadEscape): the router refuses a path
+  // segment's broken escape before the route's headers apply. Drop this line once that is fixed.
+  if (!strict && status === 400 && hasBrokenEscape(request.path)) return problems;
+  has('tus-resumable', (value) => value === '1.0.0');
+  if (status === 412) has('tus-version', (value) => value === '1.0.0');
+  if (status === 409 && codeOf(bytes) === 'UPLOAD_OFFSET_MISMATCH') has('upload-offset', digits);
+  if (status >= 300) return problems;
+  const offsetWithin = (value: string | null) => digits(value) && Number(value) <= MAX_UPLOAD_BYTES;
+  switch (route.name) {
+    case 'resumable.discoverCreation':
+    case 'resumable.discoverUpload':
+      has('tus-version', (value) => value === '1.0.0');
+      has('tus-extension', (value) => value === 'creation,creation-with-upload,termination,expiration');
+      has('tus-max-size', (value) => value === String(MAX_UPLOAD_BYTES));
+      break;
+    case 'resumable.createUpload':
+      has('location', (value) => value !== null && /^\/upload\/resumable\/[0-9a-f]{32}$/.test(value));
+      has('upload-offset', offsetWithin);
+      has('upload-expires', (value) => value !== null && Number.isFinite(Date.parse(value)));
+      break;
+    case 'resumable.appendUpload':
+      has('upload-offset', offsetWithin);
+      has('upload-expires', (value) => value !== null && Number.isFinite(Date.parse(value)));
+      break;
+    case 'resumable.uploadOffset':
+      has('upload-offset', offsetWithin);
+      has('upload-length', (value) => digits(value) && Number(value) >= Number(headers.get('upload-offset')));
+      has('cache-control', (value) => value === 'no-store');
+      break;
   }
   return problems;
 }
@@ -738,14 +856,17 @@ export function fuzzContract(label: string, start: StartTarget, defaults: FuzzDe
       return { status: response.status, headers: response.headers, bytes };
     }
 
-    /** One request of `route` from `plan`, checked; counted by status when `counts` is given. */
-    async function sample(route: CompiledRoute, plan: Plan, counts?: Map<number, number>) {
+    /**
+     * One request of `route` from `plan`, checked; counted by status when `counts` is given. Generated
+     * runs pass over the known gaps their regression examples pin (`strict` false).
+     */
+    async function sample(route: CompiledRoute, plan: Plan, counts?: Map<number, number>, strict = false) {
       const spec = routeFuzz[route.name];
       if (!spec || !target || !world) throw new Error(`No generator for ${route.name}, or no target`);
       const request = await concrete(route, plan, new Resolver(target, world, spec.scope));
       const answer = await exchange(request);
       counts?.set(answer.status, (counts.get(answer.status) ?? 0) + 1);
-      const problems = problemsOf(request, answer);
+      const problems = problemsOf(request, answer, strict);
       if (problems.length > 0) {
         throw new FuzzFailure(
           [
@@ -781,7 +902,7 @@ export function fuzzContract(label: string, start: StartTarget, defaults: FuzzDe
 
     for (const route of routes) {
       it(
-        `${route.name}: ${route.route.method} ${route.route.path}`,
+        `${route.name}: ${route.method} ${route.route.path}`,
         async () => {
           const counts = new Map<number, number>();
           statuses.set(route.name, counts);
@@ -810,7 +931,7 @@ export function fuzzContract(label: string, start: StartTarget, defaults: FuzzDe
         );
         const failures: string[] = [];
         for (const { route, plan } of cases) {
-          await sample(route, plan).catch((error: unknown) => failures.push(String(error)));
+          await sample(route, plan, undefined, true).catch((error: unknown) => failures.push(String(error)));
         }
         expect(failures, failures.join('\n\n')).toEqual([]);
       },
