@@ -638,16 +638,6 @@ const codeOf = (bytes: Uint8Array): unknown => {
   }
 };
 
-/** Whether the path has an escape that does not decode (the router refuses it: 400 VALIDATION). */
-const hasBrokenEscape = (path: string) => {
-  try {
-    decodeURIComponent(new URL(path, 'http://vodkit.test').pathname);
-    return false;
-  } catch {
-    return true;
-  }
-};
-
 const digits = (value: string | null) => value !== null && /^\d+$/.test(value);
 
 /** What tus says of every answer of its routes, and of the successful ones each. */
@@ -659,9 +649,6 @@ function tusProblems(route: CompiledRoute, request: Concrete, answer: Answer, st
   };
   // The host's own 431 (a head past its limit), or a bare 400, comes before any route does.
   if (status === 431 || (status === 400 && headers.get('content-type') !== JSON_TYPE)) return problems;
-  // A known gap, pinned by routes.ts's example (tusVersionOnABadEscape): the router refuses a path
-  // segment's broken escape before the route's headers apply. Drop this line once that is fixed.
-  if (!strict && status === 400 && hasBrokenEscape(request.path)) return problems;
   has('tus-resumable', (value) => value === '1.0.0');
   if (status === 412) has('tus-version', (value) => value === '1.0.0');
   if (status === 409 && codeOf(bytes) === 'UPLOAD_OFFSET_MISMATCH') has('upload-offset', digits);

@@ -377,7 +377,12 @@ describe('fsStorage', () => {
       const other = 'f'.repeat(32);
       await (await storage.openPart(vid, other, 0))?.close();
       expect(await storage.finishPart(vid, other)).toEqual({ kind: 'exists' });
-      expect(existsSync(partPath(vid, other))).toBe(true);
+      // No longer a part anyone can open; removing the upload's parts removes it.
+      expect(existsSync(partPath(vid, other))).toBe(false);
+      expect(existsSync(`${partPath(vid, other)}.finishing`)).toBe(true);
+      await storage.deleteParts(vid, other);
+      expect(await readdir(join(dataDir, 'uploads'))).toEqual([]);
+      expect(await storage.finishPart(vid, other)).toEqual({ kind: 'gone' });
     });
 
     it("removes one part, or every part of a video and no other video's", async () => {

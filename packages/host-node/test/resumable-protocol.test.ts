@@ -510,3 +510,47 @@ describe('tus 1.0 creation-with-upload whose body stalls', () => {
     expect(sha256((await fetchBytes(server.url, `/stream/videos/${vid}`)).bytes)).toBe(sha256(file));
   });
 });
+
+describe('tus 1.0 uploads whose last PATCH is cut after its last byte', () => {
+  const server = useStreamServer(memoryKind);
+
+  it('never says the upload is whole before it is: the last byte is sent again and finishes it', async () => {
+    const owner = await register(server.url, 'tus.cut-at-end');
+    const { id: vid } = await createVideo(server.url, owner, 'cut at the end');
+    const file = mp4Bytes(50_000);
+    const created = await tus(server.url, 'POST', `/upload/videos/${vid}/resumable`, {
+      session: owner.session,
+      headers: { 'upload-length': String(file.length) },
+    });
+    const path = created.headers.get('location') ?? '';
+    const { hostname, port } = new URL(server.url);
+    // Chunked, every byte sent, then the connection cut before the body's end.
+    const cut = request({
+      host: hostname,
+      port,
+      method: 'PATCH',
+      path,
+      headers: { ...TUS, 'x-session-id': owner.session, 'content-type': BYTES, 'upload-offset': '0' },
+    });
+    cut.on('error', () => {});
+    cut.write(file);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    cut.destroy();
+    let offset = '';
+    await eventually('the cut PATCH recorded', async () => {
+      const asked = await tus(server.url, 'HEAD', path, { session: owner.session });
+      offset = asked.headers.get('upload-offset') ?? '';
+      return asked.status === 200 && offset !== '0';
+    });
+    expect(Number(offset)).toBe(file.length - 1);
+    const video = expectJson(await call(server.url, 'GET', `/api/videos/${vid}`), 200, api.getVideo.responses[200]);
+    expect(video.status).toBe('pending');
+    const last = await tus(server.url, 'PATCH', path, {
+      session: owner.session,
+      headers: { 'content-type': BYTES, 'upload-offset': offset },
+      body: file.subarray(Number(offset)),
+    });
+    expect(last.status).toBe(204);
+    expect(sha256((await fetchBytes(server.url, `/stream/videos/${vid}`)).bytes)).toBe(sha256(file));
+  });
+});

@@ -4,6 +4,8 @@ import { VodkitError } from '../errors/vodkit-error.js';
 export interface CompiledRoute {
   /** Dotted key of the route in the contract, such as `api.register`. */
   name: string;
+  /** Headers every answer of the route carries, errors included: even a 400 for its path's parameters. */
+  answerHeaders?: Record<string, string> | undefined;
   /** The HTTP method it serves: `metadata.method` for the HEAD and OPTIONS routes ts-rest cannot declare. */
   method: string;
   route: AppRoute;
@@ -46,13 +48,14 @@ export const flattenContract = (router: AppRouter, prefix = ''): CompiledRoute[]
     isAppRoute(value) ? [compile(`${prefix}${key}`, value)] : flattenContract(value, `${prefix}${key}.`),
   );
 
-const decodeSegment = (segment: string, name: string) => {
+const decodeSegment = (segment: string, name: string, headers: Record<string, string> | undefined) => {
   if (!segment.includes('%')) return segment;
   try {
     return decodeURIComponent(segment);
   } catch {
     throw new VodkitError('VALIDATION', {
       details: [{ path: `params.${name}`, message: 'is not valid percent-encoding' }],
+      ...(headers ? { headers } : {}),
     });
   }
 };
@@ -93,7 +96,7 @@ export function createMatcher<T extends CompiledRoute>(routes: T[]) {
       if (!found) continue;
       const params: Record<string, string> = {};
       route.paramNames.forEach((name, i) => {
-        params[name] = decodeSegment(found[i + 1] ?? '', name);
+        params[name] = decodeSegment(found[i + 1] ?? '', name, route.answerHeaders);
       });
       return { route, params };
     }

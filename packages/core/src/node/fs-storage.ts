@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream, type Stats } from 'node:fs';
-import { type FileHandle, link, mkdir, open, readdir, rm, stat, unlink } from 'node:fs/promises';
+import { type FileHandle, link, mkdir, open, readdir, rename, rm, stat, unlink, utimes } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -27,6 +27,8 @@ const thisHost =
     .slice(0, 63) || 'host';
 
 const UPLOAD_ID = /^[0-9a-f]{32}$/;
+/** Added to a part's name while it becomes a video's file. */
+const FINISHING = '.finishing';
 
 /** Paths are built only from canonical UUIDs: nothing a client sends can point elsewhere. */
 const checkedId = (videoId: string) => {
@@ -198,15 +200,30 @@ export async function fsStorage(dataDir: string): Promise<FsStorage> {
 
     async finishPart(videoId, uploadId) {
       const part = partOf(videoId, uploadId);
-      const result = await linkIntoPlace(part, videoId);
+      // Renamed first: a PATCH that took the upload meanwhile can no longer open (and cut) the
+      // bytes that are becoming the video's file.
+      const finishing = `${part}${FINISHING}`;
+      try {
+        await rename(part, finishing);
+      } catch (error) {
+        if (code(error) === 'ENOENT') return { kind: 'gone' };
+        throw storageError(error);
+      }
+      // Its time is now: the one-shot upload's check for a dead upload's file goes by it.
+      const now = new Date();
+      await utimes(finishing, now, now);
+      const result = await linkIntoPlace(finishing, videoId).catch((error: unknown) => {
+        throw storageError(error);
+      });
       // The bytes live on under the video's name; the part's name goes.
-      if (result.kind === 'stored') await unlink(part).catch(() => {});
+      if (result.kind === 'stored') await unlink(finishing).catch(() => {});
       return result;
     },
 
     async deleteParts(videoId, uploadId) {
       if (uploadId !== undefined) {
-        await rm(partOf(videoId, uploadId), { force: true });
+        const part = partOf(videoId, uploadId);
+        await Promise.all([rm(part, { force: true }), rm(`${part}${FINISHING}`, { force: true })]);
         return;
       }
       const prefix = `${checkedId(videoId)}.`;

@@ -1,5 +1,5 @@
 import { isVodkitError, VodkitError } from '../errors/vodkit-error.js';
-import type { VideoStorage } from '../storage/types.js';
+import type { PartWriter, VideoStorage } from '../storage/types.js';
 import type { ResumableUploadRecord, Store } from '../store/types.js';
 import { SNIFF_BYTES, sniffVideo } from '../upload/sniff.js';
 
@@ -125,9 +125,21 @@ export async function appendToUpload(
 ): Promise<Appended> {
   const { clock, leaseMs, checkpointMs, expiryMs } = timing;
   const acquiredAt = clock();
-  const part = await storage.openPart(upload.videoId, upload.id, upload.offset);
+  /** Gives the lease back with nothing new recorded: for failures before any byte could count. */
+  const giveBack = (offset: number) =>
+    store.uploads
+      .checkpoint(upload.id, owner, { offset, expiresAt: upload.expiresAt, leaseUntil: null })
+      .catch(() => false);
+  let part: PartWriter | undefined;
+  try {
+    part = await storage.openPart(upload.videoId, upload.id, upload.offset);
+  } catch (error) {
+    await giveBack(upload.offset);
+    throw error;
+  }
   if (!part) {
     await store.uploads.delete(upload.id, owner).catch(() => {});
+    await storage.deleteParts(upload.videoId, upload.id).catch(() => {});
     throw new VodkitError('UPLOAD_NOT_FOUND', { message: 'The bytes of this upload are gone; start a new one.' });
   }
   let recorded = upload.offset;
@@ -157,17 +169,22 @@ export async function appendToUpload(
     await part.sync();
   };
 
-  /** Makes the bytes durable and records them; the lease renewed, or given back with `release`. */
+  /**
+   * Makes the bytes durable and records them; the lease renewed, or given back with `release`.
+   * The last byte is never recorded here: an offset equal to the length says the upload is
+   * finished, and only finishing may say so.
+   */
   const checkpoint = async (release: boolean) => {
     if (position > recorded) await sync();
     const at = clock();
+    const offset = Math.min(position, upload.length - 1);
     const kept = await store.uploads.checkpoint(upload.id, owner, {
-      offset: position,
+      offset,
       expiresAt: new Date(at + expiryMs),
       leaseUntil: release ? null : new Date(at + leaseMs),
     });
     if (!kept) throw await lostLease(store, storage, upload, at);
-    recorded = position;
+    recorded = offset;
     expiresAt = at + expiryMs;
     leaseUntil = at + leaseMs;
     lastCheckpoint = at;
@@ -177,6 +194,8 @@ export async function appendToUpload(
     const need = Math.min(SNIFF_BYTES, upload.length);
     if (position >= need || position + batch.length < need) return;
     const before = await storage.readPartHead(upload.videoId, upload.id, position);
+    // Shorter than what was written: the part went (the upload ended or was replaced meanwhile).
+    if (before.byteLength < position) throw new VodkitError('UPLOAD_NOT_FOUND');
     const head = concat([before, ...batch.chunks], need);
     if (!sniffVideo(head)) throw new VodkitError('NOT_A_VIDEO');
   };
@@ -210,8 +229,15 @@ export async function appendToUpload(
   } catch (error) {
     await reader?.cancel(error).catch(() => {});
     if (isNotAVideo(error)) throw error;
-    // Whatever reached the file stays: the client's next HEAD says how much.
-    await checkpoint(true).catch(() => {});
+    // Whatever reached the file stays: the client's next HEAD says how much. If it cannot be made
+    // durable, the lease goes back at least, at what was recorded before.
+    if (
+      !(await checkpoint(true).then(
+        () => true,
+        () => false,
+      ))
+    )
+      await giveBack(recorded);
     throw error;
   } finally {
     await flushing;
@@ -223,7 +249,13 @@ const isNotAVideo = (error: unknown) => isVodkitError(error) && error.code === '
 
 /** Why a checkpoint found its lease gone: the upload ended (its bytes go too) or another request holds it. */
 export async function lostLease(store: Store, storage: VideoStorage, upload: ResumableUploadRecord, at: number) {
-  const still = await store.uploads.find(upload.id, new Date(at)).catch(() => undefined);
+  let still: ResumableUploadRecord | undefined;
+  try {
+    still = await store.uploads.find(upload.id, new Date(at));
+  } catch (error) {
+    // Not known: another request may hold the upload now, and its bytes must stay.
+    return error;
+  }
   if (still) return new VodkitError('UPLOAD_LOCKED', { headers: { 'retry-after': '1' } });
   // Ended (terminated, replaced, expired) while this request wrote: a part made since has no owner.
   await storage.deleteParts(upload.videoId, upload.id).catch(() => {});

@@ -61,10 +61,14 @@ export function resumableUploads({ store, storage, files, timing, idleTimeoutMs,
     const video = await store.videos.find(upload.videoId);
     if (!video) throw new VodkitError('UPLOAD_NOT_FOUND');
     if (video.status !== 'pending') throw new VodkitError('ALREADY_UPLOADED');
-    const contentType = sniffVideo(await storage.readPartHead(video.id, upload.id, SNIFF_BYTES));
+    const head = await storage.readPartHead(video.id, upload.id, SNIFF_BYTES);
+    // The part went since the lease was checked (ended, replaced, filled by a one-shot upload).
+    if (head.byteLength < Math.min(SNIFF_BYTES, upload.length)) throw new VodkitError('UPLOAD_NOT_FOUND');
+    const contentType = sniffVideo(head);
     if (!contentType) throw new VodkitError('NOT_A_VIDEO');
     await files.freeSlot(video);
     const stored = await storage.finishPart(video.id, upload.id);
+    if (stored.kind === 'gone') throw new VodkitError('UPLOAD_NOT_FOUND');
     if (stored.kind === 'exists') throw new VodkitError('ALREADY_UPLOADED');
     await files.record(video, { size: stored.file.size, contentType });
     const expiresAt = clock() + timing.expiryMs;

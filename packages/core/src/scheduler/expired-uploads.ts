@@ -34,9 +34,13 @@ export function startExpiredUploadSweeper({
     for (;;) {
       const expired = await store.uploads.expired(now, BATCH);
       for (const upload of expired) {
-        if (await store.uploads.deleteExpired(upload.id, now)) {
-          await storage.deleteParts(upload.videoId, upload.id);
-        }
+        if (!(await store.uploads.deleteExpired(upload.id, now))) continue;
+        // One part that cannot be removed does not stop the others; it is logged for the operator.
+        await storage
+          .deleteParts(upload.videoId, upload.id)
+          .catch((error: unknown) =>
+            logger.error('removing an expired upload failed', { uploadId: upload.id, error: describeError(error) }),
+          );
       }
       if (expired.length < BATCH) return;
     }

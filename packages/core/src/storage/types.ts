@@ -54,9 +54,10 @@ export interface VideoStorage {
   readPartHead(videoId: string, uploadId: string, length: number): Promise<Uint8Array>;
   /**
    * Moves a whole part, already durable, into place as the video's file, the way `put` does: a
-   * reader never sees part of a file, and `exists` when the video has one already.
+   * reader never sees part of a file, and `exists` when the video has one already. The part stops
+   * being one first, so no request can open it again; `gone` when there was none.
    */
-  finishPart(videoId: string, uploadId: string): Promise<PutResult>;
+  finishPart(videoId: string, uploadId: string): Promise<PutResult | { kind: 'gone' }>;
   /** Removes the part of `uploadId`, or with no id every part of the video; missing ones count as removed. */
   deleteParts(videoId: string, uploadId?: string): Promise<void>;
 }
