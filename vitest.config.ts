@@ -28,5 +28,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Socket and database suites each make their own server and database, so files can run in parallel.
     fileParallelism: true,
+    // Most files wait (on sockets, child processes, leases, a browser) more than they compute: on
+    // two cores, one worker per core left the CPU half idle and the run took twice as long.
+    maxWorkers: 4,
   },
 });
