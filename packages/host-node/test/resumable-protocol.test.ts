@@ -54,6 +54,33 @@ const expectTusError = (answer: BinaryAnswer, status: number, code: ErrorCode, m
   expect(answer.headers.get('tus-resumable')).toBe('1.0.0');
 };
 
+/** A new user with a pending video, and an upload of `length` bytes of it created without bytes. */
+async function freshUpload(base: string, name: string, length: number) {
+  const owner = await register(base, name);
+  const { id: vid } = await createVideo(base, owner, name);
+  const created = await tus(base, 'POST', `/upload/videos/${vid}/resumable`, {
+    session: owner.session,
+    headers: { 'upload-length': String(length) },
+  });
+  return { owner, vid, path: created.headers.get('location') ?? '' };
+}
+
+/** A request whose body the test writes by hand (slowly, or cut off), with its answer once it comes. */
+function handWritten(base: string, method: string, path: string, headers: Record<string, string>) {
+  const { hostname, port } = new URL(base);
+  const req = request({ host: hostname, port, method, path, headers: { ...TUS, ...headers } });
+  const answered = new Promise<{ status: number; headers: Record<string, unknown> }>((resolve, reject) => {
+    req.on('response', (res) => {
+      res.resume();
+      resolve({ status: res.statusCode ?? 0, headers: res.headers });
+    });
+    req.on('error', reject);
+  });
+  // A request cut on purpose fails; the test looks at the server instead.
+  answered.catch(() => {});
+  return { req, answered };
+}
+
 const resumableSuite = (kind: StoreKind) => {
   const server = useStreamServer(kind, { maxUploadBytes: MAX, resumableExpiryMs: 3_600_000 });
   let users = 0;
@@ -428,28 +455,12 @@ describe('tus 1.0 resumable uploads from a slow client', () => {
   const server = useStreamServer(memoryKind);
 
   it('records the bytes of a PATCH still in progress within a few seconds of their arrival', async () => {
-    const owner = await register(server.url, 'tus.slow');
-    const { id: vid } = await createVideo(server.url, owner, 'slow');
     const file = mp4Bytes(200_000);
-    const created = await tus(server.url, 'POST', `/upload/videos/${vid}/resumable`, {
-      session: owner.session,
-      headers: { 'upload-length': String(file.length) },
-    });
-    const path = created.headers.get('location') ?? '';
-    const { hostname, port } = new URL(server.url);
-    const slow = request({
-      host: hostname,
-      port,
-      method: 'PATCH',
-      path,
-      headers: { ...TUS, 'x-session-id': owner.session, 'content-type': BYTES, 'upload-offset': '0' },
-    });
-    const answered = new Promise<number>((resolve, reject) => {
-      slow.on('response', (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
-      slow.on('error', reject);
+    const { owner, vid, path } = await freshUpload(server.url, 'tus.slow', file.length);
+    const { req: slow, answered } = handWritten(server.url, 'PATCH', path, {
+      'x-session-id': owner.session,
+      'content-type': BYTES,
+      'upload-offset': '0',
     });
     // 100 kB, well under the 1 MiB a batch holds, then nothing for a while.
     slow.write(file.subarray(0, 100_000));
@@ -460,7 +471,7 @@ describe('tus 1.0 resumable uploads from a slow client', () => {
       6_000,
     );
     slow.end(file.subarray(100_000));
-    expect(await answered).toBe(204);
+    expect((await answered).status).toBe(204);
     const streamed = await fetchBytes(server.url, `/stream/videos/${vid}`);
     expect(sha256(streamed.bytes)).toBe(sha256(file));
   });
@@ -473,26 +484,11 @@ describe('tus 1.0 creation-with-upload whose body stalls', () => {
     const owner = await register(server.url, 'tus.stalled');
     const { id: vid } = await createVideo(server.url, owner, 'stalled');
     const file = mp4Bytes(200_000);
-    const { hostname, port } = new URL(server.url);
-    const stalled = request({
-      host: hostname,
-      port,
-      method: 'POST',
-      path: `/upload/videos/${vid}/resumable`,
-      headers: {
-        ...TUS,
-        'x-session-id': owner.session,
-        'content-type': BYTES,
-        'upload-length': String(file.length),
-        'content-length': String(file.length),
-      },
-    });
-    const answer = new Promise<{ status: number; headers: Record<string, unknown> }>((resolve, reject) => {
-      stalled.on('response', (res) => {
-        res.resume();
-        resolve({ status: res.statusCode ?? 0, headers: res.headers });
-      });
-      stalled.on('error', reject);
+    const { req: stalled, answered: answer } = handWritten(server.url, 'POST', `/upload/videos/${vid}/resumable`, {
+      'x-session-id': owner.session,
+      'content-type': BYTES,
+      'upload-length': String(file.length),
+      'content-length': String(file.length),
     });
     stalled.write(file.subarray(0, 70_000));
     const { status, headers } = await answer;
@@ -515,24 +511,14 @@ describe('tus 1.0 uploads whose last PATCH is cut after its last byte', () => {
   const server = useStreamServer(memoryKind);
 
   it('never says the upload is whole before it is: the last byte is sent again and finishes it', async () => {
-    const owner = await register(server.url, 'tus.cut-at-end');
-    const { id: vid } = await createVideo(server.url, owner, 'cut at the end');
     const file = mp4Bytes(50_000);
-    const created = await tus(server.url, 'POST', `/upload/videos/${vid}/resumable`, {
-      session: owner.session,
-      headers: { 'upload-length': String(file.length) },
-    });
-    const path = created.headers.get('location') ?? '';
-    const { hostname, port } = new URL(server.url);
+    const { owner, vid, path } = await freshUpload(server.url, 'tus.cut-at-end', file.length);
     // Chunked, every byte sent, then the connection cut before the body's end.
-    const cut = request({
-      host: hostname,
-      port,
-      method: 'PATCH',
-      path,
-      headers: { ...TUS, 'x-session-id': owner.session, 'content-type': BYTES, 'upload-offset': '0' },
+    const { req: cut } = handWritten(server.url, 'PATCH', path, {
+      'x-session-id': owner.session,
+      'content-type': BYTES,
+      'upload-offset': '0',
     });
-    cut.on('error', () => {});
     cut.write(file);
     await new Promise((resolve) => setTimeout(resolve, 300));
     cut.destroy();
