@@ -29,7 +29,8 @@ export default defineConfig({
     // Socket and database suites each make their own server and database, so files can run in parallel.
     fileParallelism: true,
     // Most files wait (on sockets, child processes, leases, a browser) more than they compute: on
-    // two cores, one worker per core left the CPU half idle and the run took twice as long.
-    maxWorkers: 4,
+    // two cores, one worker per core left the CPU half idle and the run took 665 s, four took 400 s
+    // but starved the packaging test's compile of better-sqlite3. Three, then.
+    maxWorkers: 3,
   },
 });

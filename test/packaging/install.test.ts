@@ -180,6 +180,8 @@ describe('packaging: the packed packages installed with npm outside the workspac
   let lean = '';
   let started = 0;
 
+  // npm compiles better-sqlite3 from source here (no prebuilt binary offline): about a minute on
+  // an idle core, several while the other test files share the machine.
   beforeAll(async () => {
     started = Date.now();
     for (const dir of packages) {
@@ -217,7 +219,7 @@ describe('packaging: the packed packages installed with npm outside the workspac
       }),
     ]);
     console.log(`packaging: packed in ${packedAt - started} ms, installed in ${Date.now() - packedAt} ms (${work})`);
-  }, 300_000);
+  }, 600_000);
 
   afterAll(async () => {
     if (work) await rm(work, { recursive: true, force: true });
