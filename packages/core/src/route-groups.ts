@@ -44,7 +44,6 @@ export interface ServedRoute extends CompiledRoute {
   handler: AnyHandler;
   /** Whether the request holds a stream token until its answer is over: streams and uploads of bytes. */
   holdsToken: boolean;
-  answerHeaders: Record<string, string> | undefined;
 }
 
 /** How long a resumable upload's lease lasts unless renewed: how long an instance that died mid-PATCH holds it. */

@@ -1,16 +1,11 @@
+import { toHex } from '../hex.js';
+
 const TOKEN_BYTES = 32;
 
 const toBase64Url = (bytes: Uint8Array) => {
   let binary = '';
   for (const byte of bytes) binary += String.fromCharCode(byte);
   return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-};
-
-const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
-const toHex = (bytes: ArrayBuffer) => {
-  let hex = '';
-  for (const byte of new Uint8Array(bytes)) hex += HEX[byte];
-  return hex;
 };
 
 /** A new session token: 256 random bits, base64url (43 characters). */

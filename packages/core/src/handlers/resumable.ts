@@ -7,6 +7,7 @@ import {
   TusPatchHeaders,
 } from '@vodkit/contract';
 import { isVodkitError, VodkitError } from '../errors/vodkit-error.js';
+import { randomHex } from '../hex.js';
 import type { BytesAnswer } from '../http/answer.js';
 import { validate } from '../http/validate.js';
 import type { AppendTiming } from '../resumable/append.js';
@@ -14,7 +15,7 @@ import { offsetMismatch, resumableUploads, type UploadState } from '../resumable
 import type { VideoStorage } from '../storage/types.js';
 import type { ResumableUploadRecord } from '../store/types.js';
 import type { HandlerDeps, Handlers } from './types.js';
-import { stalled, tooLarge } from './upload.js';
+import { mediaType, stalled, tooLarge } from './upload.js';
 import type { VideoFiles } from './video-files.js';
 
 type Resumable = typeof resumableContract;
@@ -29,11 +30,6 @@ export interface ResumableDeps {
 
 /** Sent on every answer of a tus route, errors included. */
 export const tusAnswerHeaders = { 'tus-resumable': TUS_VERSION } as const;
-
-const discovery: BytesAnswer['headers'] = {
-  'tus-version': TUS_VERSION,
-  'tus-extension': TUS_EXTENSIONS.join(','),
-};
 
 const noBody = (status: number, headers: BytesAnswer['headers']): BytesAnswer => ({
   kind: 'bytes',
@@ -68,8 +64,6 @@ const carriesAByte = async (body: ReadableStream<Uint8Array>) => {
   }
 };
 
-const mediaType = (request: Request) => request.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase();
-
 /**
  * Whether a creation carries the file's first bytes: they come as tus's media type. Bytes of
  * another type are refused; a body without a type is not read (an empty chunked body is what some
@@ -78,7 +72,7 @@ const mediaType = (request: Request) => request.headers.get('content-type')?.spl
 const carriesBytes = (request: Request) => {
   const type = mediaType(request);
   if (type === TUS_BYTES_TYPE) return true;
-  if (type !== undefined && Number(request.headers.get('content-length') ?? 0) > 0) throw wrongType();
+  if (type !== '' && Number(request.headers.get('content-length') ?? 0) > 0) throw wrongType();
   return false;
 };
 
@@ -86,17 +80,20 @@ const wrongType = () =>
   new VodkitError('UNSUPPORTED_MEDIA_TYPE', { message: `Send the bytes as Content-Type: ${TUS_BYTES_TYPE}.` });
 
 /** 128 random bits as 32 hex digits: the upload's URL is its own, unguessable. */
-const newUploadId = () => {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
-};
+const newUploadId = () => randomHex(16);
 
 /** tus 1.0 on the stream service: creation (with upload), offset, append, termination and expiry. */
 export function resumableHandlers(
   { store, sessions }: HandlerDeps,
   { storage, files, maxUploadBytes, idleTimeoutMs, timing }: ResumableDeps,
 ): Handlers<Resumable> {
-  const discover = async () => noBody(204, { ...discovery, 'tus-max-size': String(maxUploadBytes) });
+  // The same for every upload and every request: made once.
+  const discovery = {
+    'tus-version': TUS_VERSION,
+    'tus-extension': TUS_EXTENSIONS.join(','),
+    'tus-max-size': String(maxUploadBytes),
+  };
+  const discover = async () => noBody(204, discovery);
 
   const uploads = resumableUploads({ store, storage, files, timing, idleTimeoutMs, stalled });
 

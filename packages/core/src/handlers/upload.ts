@@ -25,7 +25,9 @@ export interface UploadDeps {
 /** Room for the multipart boundaries and part headers around the file. */
 const MULTIPART_FRAMING_BYTES = 64 * 1024;
 
-const mediaType = (request: Request) => request.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase() ?? '';
+/** The request's media type, lower case without parameters; empty without a Content-Type. */
+export const mediaType = (request: Request) =>
+  request.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase() ?? '';
 
 export const stalled = () =>
   new VodkitError('REQUEST_TIMEOUT', { message: 'The upload stopped sending bytes; send it again.' });

@@ -1,3 +1,4 @@
+import { randomHex } from '../hex.js';
 import type { ByteRange } from './range.js';
 
 export interface MultipartByterangesOptions {
@@ -19,8 +20,7 @@ export interface MultipartByteranges {
 
 /** 32 hex digits: random, so no file can contain the delimiter by design; hex needs no quoting. */
 function randomBoundary(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  return randomHex(16);
 }
 
 const rangeLength = (range: ByteRange) => range.end - range.start + 1;
